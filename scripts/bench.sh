@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): each prints its figures, hpod side by side with Optuna where
+# the issue asks for a ratio.
+#   scripts/bench.sh storage|samplers|pruners|load|orchestrator|slurm|all
+# Builds Release into build/ first (BUILD_DIR to change it).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$here/build}
+export CCACHE_BASEDIR=$here
+what=${1:-}
+shift || true
+
+configure() {
+  cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+}
+
+run_storage() {
+  ninja -C "$build" -j2 storage_bench >/dev/null
+  "$build/storage_bench" "$@"
+}
+
+case "$what" in
+  storage) configure; run_storage "$@" ;;
+  all) configure; run_storage ;;
+  *) echo "usage: $0 storage|all [options]" >&2; exit 2 ;;
+esac
