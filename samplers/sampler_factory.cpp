@@ -3,6 +3,7 @@
 
 #include "core/json_check.hpp"
 #include "hpod/sampler.hpp"
+#include "samplers/gp/gp_sampler.hpp"
 #include "samplers/random_sampler.hpp"
 
 namespace hpod {
@@ -19,6 +20,38 @@ std::optional<std::uint32_t> parse_seed(jc::Checker& c, const nlohmann::json& b,
   return static_cast<std::uint32_t>(*s);
 }
 
+// {"type": "gp", ...}: Optuna 4.9's GPSampler options. constraints_func (a Python callable)
+// has no equivalent.
+Result<std::unique_ptr<Sampler>> make_gp_sampler(jc::Checker& c, const nlohmann::json& block, const std::string& path) {
+  c.known_keys(block, path,
+               {"type", "seed", "n_startup_trials", "deterministic_objective", "independent_sampler",
+                "warn_independent_sampling"});
+  gp::GpSamplerOptions o;
+  o.seed = parse_seed(c, block, path);
+  if (auto n = c.integer(block, path, "n_startup_trials", false)) {
+    if (*n < 0 || *n > 1000000000) c.error(jc::Checker::join(path, "n_startup_trials"), "must be >= 0");
+    else o.n_startup_trials = static_cast<int>(*n);
+  }
+  if (auto d = c.boolean(block, path, "deterministic_objective")) o.deterministic_objective = *d;
+  c.boolean(block, path, "warn_independent_sampling");  // accepted; hpod samplers do not log
+  if (block.contains("independent_sampler") && !block["independent_sampler"].is_null()) {
+    const std::string ipath = jc::Checker::join(path, "independent_sampler");
+    const nlohmann::json& ind = block["independent_sampler"];
+    if (c.expect_object(ind, ipath)) {
+      auto itype = c.string(ind, ipath, "type");
+      if (!itype || *itype != "random") {
+        c.error(jc::Checker::join(ipath, "type"), "only {\"type\": \"random\"} is supported");
+      } else {
+        c.known_keys(ind, ipath, {"type", "seed"});
+        // Without its own seed it inherits the GP's, so a seeded study stays reproducible.
+        o.independent_seed = parse_seed(c, ind, ipath);
+      }
+    }
+  }
+  if (!c.ok()) return c.status();
+  return std::unique_ptr<Sampler>(new gp::GpSampler(std::move(o)));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Sampler>> make_sampler(const nlohmann::json& block, std::string_view json_path) {
@@ -31,6 +64,7 @@ Result<std::unique_ptr<Sampler>> make_sampler(const nlohmann::json& block, std::
     if (c.ok()) c.error(path, "missing \"type\" (one of \"tpe\", \"gp\", \"random\")");
     return c.status();
   }
+  if (*type == "gp") return make_gp_sampler(c, block, path);
   if (*type == "random") {
     c.known_keys(block, path, {"type", "seed"});
     auto seed = parse_seed(c, block, path);

@@ -1,0 +1,67 @@
+// Optuna 4.9's GPSampler (spec §5): a Gaussian process with a Matérn-5/2 ARD kernel fitted
+// by maximum a posteriori on the COMPLETE trials, log expected improvement maximised over
+// the relative search space; everything else from an independent RandomSampler.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "hpod/sampler.hpp"
+#include "samplers/gp/acqf_optimizer.hpp"
+#include "samplers/gp/kernel.hpp"
+#include "samplers/random_sampler.hpp"
+
+namespace hpod::gp {
+
+struct GpSamplerOptions {
+  std::optional<std::uint32_t> seed;
+  int n_startup_trials = 10;
+  bool deterministic_objective = false;
+  // The independent RandomSampler's seed; defaults to `seed`.
+  std::optional<std::uint32_t> independent_seed;
+  // Optuna 4.8's rule: RUNNING trials with planned values join the GP with the best
+  // observed value as pseudo-observation ("constant liar, best"), without refitting.
+  bool use_running_trials = true;
+  AcqfOptimizerOptions acqf;
+};
+
+class GpSampler final : public Sampler {
+ public:
+  explicit GpSampler(GpSamplerOptions options);
+
+  std::map<std::string, double> sample(const StudyView& study, const FrozenTrial& trial,
+                                       const SearchSpace& space) override;
+  std::string name() const override { return "gp"; }
+
+  // Diagnostics of the last call (benchmarks; no effect on decisions).
+  struct Stats {
+    bool relative = false;      // the GP decided (not the startup / fallback path)
+    int training_points = 0;
+    int running_points = 0;
+    int fit_evaluations = 0;
+    bool fit_converged = false;
+    double fit_ms = 0.0;        // hyper-parameter fit
+    double acqf_ms = 0.0;       // posterior + acquisition optimisation
+  };
+  const Stats& last_stats() const { return stats_; }
+
+ private:
+  // Salt of the per-trial generator of the GP's own draws (Sobol shift, roulette); the
+  // independent sampler uses salt 0, as a RandomSampler with the same seed does.
+  static constexpr std::uint32_t kGpSalt = 0x67700001;
+
+  std::map<std::string, double> sample_relative(const StudyView& study, const FrozenTrial& trial,
+                                                const SearchSpace& relative);
+
+  GpSamplerOptions options_;
+  RandomSampler independent_;
+  // The previous fit, the warm start of the next one while the dimension is unchanged.
+  std::optional<KernelParams> previous_fit_;
+  Stats stats_;
+};
+
+// The relative search space of spec §5.2: the intersection over COMPLETE trials without
+// single distributions, name-sorted.
+SearchSpace gp_relative_search_space(const StudyView& study);
+
+}  // namespace hpod::gp

@@ -1,0 +1,126 @@
+// The MAP fit of the hyper-parameters: against Optuna's approximate fit, on synthetic data
+// with known lengthscales, warm starts and the fallback.
+#include <doctest/doctest.h>
+
+#include "hpod/rng.hpp"
+#include "samplers/gp/cholesky.hpp"
+#include "samplers/gp/gp_fit.hpp"
+#include "test_vectors.hpp"
+
+using namespace hpod;
+using namespace hpod::gp;
+using hpod::testing::vectors;
+
+namespace {
+
+const nlohmann::json& approx() { return vectors()["gp_optuna_4_9"]["gp_fit_approximate"]; }
+
+Eigen::MatrixXd matrix(const nlohmann::json& rows) {
+  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows[0].size()));
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j) m(i, j) = rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)].get<double>();
+  return m;
+}
+
+Eigen::VectorXd vec(const nlohmann::json& v) {
+  auto s = v.get<std::vector<double>>();
+  return Eigen::Map<Eigen::VectorXd>(s.data(), static_cast<Eigen::Index>(s.size()));
+}
+
+// n points uniform in the unit square and one draw of a zero-mean GP with this kernel at
+// them (Box–Muller normals through the Cholesky factor).
+void gp_draw(const KernelParams& truth, Eigen::Index n, std::uint32_t seed, Eigen::MatrixXd& X, Eigen::VectorXd& y) {
+  NumpyRandom rng(seed);
+  const Eigen::Index d = truth.inverse_squared_lengthscales.size();
+  X.resize(n, d);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < d; ++j) X(i, j) = rng.random_sample();
+  Eigen::MatrixXd C = kernel_matrix(X, X, std::vector<bool>(static_cast<std::size_t>(d), false), truth);
+  C.diagonal().array() += truth.noise_var;
+  REQUIRE(cholesky_in_place(C));
+  Eigen::VectorXd z(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double u1 = 1.0 - rng.random_sample(), u2 = rng.random_sample();
+    z[i] = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+  }
+  y = C.triangularView<Eigen::Lower>() * z;
+  y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
+}
+
+}  // namespace
+
+TEST_CASE("gp fit: close to Optuna 4.9's fit of the 5-point example") {
+  Eigen::MatrixXd X = matrix(approx()["X_normalized"]);
+  Eigen::VectorXd y = vec(approx()["y_standardized"]);
+  auto cat = approx()["is_categorical"].get<std::vector<bool>>();
+  for (bool deterministic : {false, true}) {
+    const nlohmann::json& want = deterministic ? approx()["deterministic_objective"] : approx();
+    GpFitResult fit = fit_kernel_params(X, y, cat, KernelParams::defaults(3), deterministic);
+    CAPTURE(deterministic);
+    CHECK(fit.converged);
+    // Both fits stop at a projected gradient of 1e-2 in a flat valley, on different sides
+    // of the exact optimum (λ_2: Optuna 3.01, exact 3.20, here 3.42): the losses agree to
+    // 1e-4, the parameters only to about 15%.
+    KernelParams optuna;
+    optuna.inverse_squared_lengthscales = vec(want["fitted_inverse_squared_lengthscales"]);
+    optuna.kernel_scale = want["fitted_kernel_scale"].get<double>();
+    optuna.noise_var = want["fitted_noise_var"].get<double>();
+    HyperparameterLoss loss(X, y, cat, deterministic);
+    Eigen::VectorXd theta = loss.start_theta(optuna), g;
+    if (!deterministic) theta[4] = std::log(optuna.noise_var - kMinNoiseVar);
+    CHECK(fit.loss == doctest::Approx(loss(theta, g)).epsilon(1e-4));
+    for (Eigen::Index j = 0; j < 3; ++j) {
+      CHECK(fit.params.inverse_squared_lengthscales[j] ==
+            doctest::Approx(optuna.inverse_squared_lengthscales[j]).epsilon(0.15));
+    }
+    CHECK(fit.params.kernel_scale == doctest::Approx(optuna.kernel_scale).epsilon(0.05));
+    CHECK(fit.params.noise_var == doctest::Approx(optuna.noise_var).epsilon(0.15));
+  }
+}
+
+TEST_CASE("gp fit: recovers known lengthscales of data drawn from a GP within 20%") {
+  KernelParams truth;
+  truth.inverse_squared_lengthscales = Eigen::Vector2d(25.0, 4.0);  // lengthscales 0.2 and 0.5
+  truth.kernel_scale = 1.0;
+  truth.noise_var = 1e-4;
+  for (std::uint32_t seed : {1u, 2u}) {
+    Eigen::MatrixXd X;
+    Eigen::VectorXd y;
+    gp_draw(truth, 300, seed, X, y);
+    GpFitResult fit = fit_kernel_params(X, y, {false, false}, KernelParams::defaults(2), false);
+    CAPTURE(seed);
+    CHECK(fit.converged);
+    for (Eigen::Index j = 0; j < 2; ++j) {
+      double got = 1.0 / std::sqrt(fit.params.inverse_squared_lengthscales[j]);
+      double want = 1.0 / std::sqrt(truth.inverse_squared_lengthscales[j]);
+      CAPTURE(j);
+      CHECK(std::fabs(got / want - 1.0) < 0.2);
+    }
+  }
+}
+
+TEST_CASE("gp fit: a warm start converges quickly to the same optimum; a hopeless start falls back") {
+  KernelParams truth;
+  truth.inverse_squared_lengthscales = Eigen::Vector3d(10.0, 2.0, 0.5);
+  truth.noise_var = 1e-3;
+  Eigen::MatrixXd X;
+  Eigen::VectorXd y;
+  gp_draw(truth, 80, 7, X, y);
+  std::vector<bool> cat(3, false);
+  GpFitResult cold = fit_kernel_params(X, y, cat, KernelParams::defaults(3), false);
+  REQUIRE(cold.converged);
+  GpFitResult warm = fit_kernel_params(X, y, cat, cold.params, false);
+  CHECK(warm.converged);
+  CHECK(warm.evaluations < cold.evaluations);
+  CHECK(warm.loss <= cold.loss + 1e-6);
+  for (Eigen::Index j = 0; j < 3; ++j) {
+    CHECK(warm.params.inverse_squared_lengthscales[j] ==
+          doctest::Approx(cold.params.inverse_squared_lengthscales[j]).epsilon(0.05));
+  }
+
+  KernelParams hopeless = KernelParams::defaults(3);
+  hopeless.kernel_scale = 1e300;  // the kernel matrix overflows at the start point
+  GpFitResult fallback = fit_kernel_params(X, y, cat, hopeless, false);
+  CHECK(fallback.converged);
+  CHECK(fallback.loss == doctest::Approx(cold.loss).epsilon(1e-3));
+}
