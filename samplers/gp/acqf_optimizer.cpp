@@ -38,7 +38,7 @@ AcquisitionPoint optimize_acquisition(const Acquisition& acq, const GpSearchSpac
                                       const std::vector<Eigen::VectorXd>& warm_starts, NumpyRandom& rng,
                                       const AcqfOptimizerOptions& options) {
   const Eigen::MatrixXd P = preliminary_points(space, options.preliminary_samples, rng);
-  const Eigen::VectorXd f = acq.values(P);
+  const Eigen::VectorXd f = acq.screening_values(P);
   Eigen::Index best;
   const double f_best = f.maxCoeff(&best);
 
@@ -49,10 +49,12 @@ AcquisitionPoint optimize_acquisition(const Acquisition& acq, const GpSearchSpac
   const int wanted = options.local_searches - static_cast<int>(warm_starts.size()) - 1;
   const int m = std::max(0, std::min(wanted, positive));
 
+  // Start values at full precision: the local search compares against them.
   std::vector<AcquisitionPoint> starts;
-  starts.push_back({P.row(best).transpose(), f_best});
-  for (Eigen::Index i : sample_without_replacement(p, m, rng)) starts.push_back({P.row(i).transpose(), f[i]});
-  for (const Eigen::VectorXd& w : warm_starts) starts.push_back({w, acq.value(w)});
+  auto add_start = [&](const Eigen::VectorXd& x) { starts.push_back({x, acq.value(x)}); };
+  add_start(P.row(best).transpose());
+  for (Eigen::Index i : sample_without_replacement(p, m, rng)) add_start(P.row(i).transpose());
+  for (const Eigen::VectorXd& w : warm_starts) add_start(w);
 
   AcquisitionPoint result = starts.front();
   for (const AcquisitionPoint& s : starts) {

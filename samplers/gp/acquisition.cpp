@@ -17,6 +17,14 @@ Eigen::VectorXd LogEiAcquisition::values(const Eigen::MatrixXd& Xs) const {
   return out;
 }
 
+Eigen::VectorXd LogEiAcquisition::screening_values(const Eigen::MatrixXd& Xs) const {
+  Eigen::VectorXd mean, var;
+  posterior_.screen(Xs, mean, var);
+  Eigen::VectorXd out(Xs.rows());
+  for (Eigen::Index i = 0; i < out.size(); ++i) out[i] = log_ei(mean[i], var[i], f0_);
+  return out;
+}
+
 double LogEiAcquisition::value_and_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& gradient) const {
   Eigen::VectorXd d_mean, d_var;
   auto mv = posterior_.predict_with_gradient(x, d_mean, d_var);

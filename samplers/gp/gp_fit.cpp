@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "samplers/gp/cholesky.hpp"
+#include "samplers/gp/curvature.hpp"
 #include "samplers/gp/lbfgsb.hpp"
 
 namespace hpod::gp {
@@ -39,7 +40,7 @@ double marginal_log_likelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& 
 
 HyperparameterLoss::HyperparameterLoss(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
                                        const std::vector<bool>& categorical, bool deterministic_objective)
-    : dim_(X.cols()), deterministic_(deterministic_objective), diffs_(X, categorical), y_(y) {}
+    : dim_(X.cols()), deterministic_(deterministic_objective), X_(X), y_(y), categorical_(categorical) {}
 
 KernelParams HyperparameterLoss::params(const Eigen::VectorXd& theta) const {
   KernelParams p;
@@ -57,53 +58,60 @@ Eigen::VectorXd HyperparameterLoss::start_theta(const KernelParams& p) const {
   return theta;
 }
 
+Eigen::MatrixXd HyperparameterLoss::take_factor() {
+  Eigen::MatrixXd L = std::move(C_);
+  L.triangularView<Eigen::StrictlyUpper>().setZero();
+  last_theta_.resize(0);
+  return L;
+}
+
 double HyperparameterLoss::operator()(const Eigen::VectorXd& theta, Eigen::VectorXd& gradient) {
   const KernelParams p = params(theta);
-  const Eigen::Index n = diffs_.points();
+  last_theta_.resize(0);
+  const Eigen::Index n = X_.rows();
   const double s = p.kernel_scale;
 
-  r2_.noalias() = diffs_.table() * p.inverse_squared_lengthscales;
-  {
-    Eigen::ArrayXd a = (5.0 * r2_.array()).sqrt();
-    Eigen::ArrayXd e = (-a).exp();
-    m_ = (e * (5.0 / 3.0 * r2_.array() + a + 1.0)).matrix();
-    dm_ = (-5.0 / 6.0 * (1.0 + a) * e).matrix();
-  }
+  // Column k below the diagonal: pairs (i > k, k).
   C_.resize(n, n);
-  for (Eigen::Index k = 0, q = 0; k < n; ++k) {
-    C_(k, k) = s + p.noise_var;
-    for (Eigen::Index i = k + 1; i < n; ++i, ++q) C_(i, k) = s * m_[q];
+  dM_.resize(n, n);
+  for (Eigen::Index k = 0; k + 1 < n; ++k) {
+    const Eigen::Index below = n - k - 1;
+    auto r2 = C_.col(k).tail(below);
+    squared_distances(X_.bottomRows(below), X_.row(k).transpose(), categorical_, p.inverse_squared_lengthscales, r2);
+    matern52_in_place(r2.array(), scratch_, &derivative_);
+    dM_.col(k).tail(below) = derivative_.matrix();
+    C_.row(k).tail(below) = r2.transpose();  // M(r²), kept above the diagonal
+    r2 *= s;
   }
+  C_.diagonal().setConstant(s + p.noise_var);
   if (!cholesky_in_place(C_)) throw NotPositiveDefinite();
   alpha_ = y_;
   cholesky_solve_in_place(C_, alpha_);
+  last_theta_ = theta;
   const double mll = -C_.diagonal().array().log().sum() - 0.5 * y_.dot(alpha_);
 
-  // ∂MLL/∂θ = ½·tr(W·∂C/∂θ) with W = α·αᵀ − C⁻¹.
-  Eigen::MatrixXd work;
-  inverse_from_cholesky(C_, inverse_, work);
-  pair_weights_.resize(m_.size());
+  // ∂MLL/∂θ = ½·tr(W·∂C/∂θ) with W = α·αᵀ − C⁻¹, symmetric, so each pair counts twice.
+  inverse_from_cholesky(C_, inverse_, work_);
+  gradient.setZero(size());
+  auto g_lambda = gradient.head(dim_);
   double w_kernel_offdiag = 0.0;  // Σ_{i>k} W_ik·M_ik
-  for (Eigen::Index k = 0, q = 0; k < n; ++k) {
-    for (Eigen::Index i = k + 1; i < n; ++i, ++q) {
-      const double w = alpha_[i] * alpha_[k] - inverse_(i, k);
-      pair_weights_[q] = w * dm_[q];
-      w_kernel_offdiag += w * m_[q];
-    }
+  for (Eigen::Index k = 0; k + 1 < n; ++k) {
+    const Eigen::Index below = n - k - 1;
+    auto w = dM_.col(k).tail(below);
+    const Eigen::VectorXd wk = alpha_[k] * alpha_.tail(below) - inverse_.col(k).tail(below);
+    w_kernel_offdiag += wk.dot(C_.row(k).tail(below).transpose());
+    w = wk.cwiseProduct(w);
+    // ∂C_ik/∂log λ_d = s·M'(r²_ik)·λ_d·δ_d,ik.
+    accumulate_dimension_distances(X_.bottomRows(below), X_.row(k).transpose(), categorical_, w, g_lambda);
   }
   const double trace_w = alpha_.squaredNorm() - inverse_.trace();
-
-  gradient.resize(size());
-  // ∂C_ik/∂log λ_d = s·M'(r²_ik)·λ_d·δ_d,ik (zero on the diagonal); pairs counted once
-  // each, which cancels the ½.
-  gradient.head(dim_).noalias() = diffs_.table().transpose() * pair_weights_;
-  gradient.head(dim_).array() *= s * p.inverse_squared_lengthscales.array();
+  g_lambda.array() *= s * p.inverse_squared_lengthscales.array();
   gradient[dim_] = 0.5 * s * trace_w + s * w_kernel_offdiag;  // ∂C/∂log s = K
   if (!deterministic_) gradient[dim_ + 1] = 0.5 * (p.noise_var - kMinNoiseVar) * trace_w;
 
   // Prior terms, by log-parameter.
   const Eigen::ArrayXd& lambda = p.inverse_squared_lengthscales.array();
-  gradient.head(dim_).array() += kLengthscalePrior / lambda - kLengthscalePrior * lambda;
+  g_lambda.array() += kLengthscalePrior / lambda - kLengthscalePrior * lambda;
   gradient[dim_] += log_gamma_density_dlog(s, kScaleAlpha, kScaleBeta);
   if (!deterministic_) {
     gradient[dim_ + 1] += (p.noise_var - kMinNoiseVar) / p.noise_var *
@@ -113,34 +121,109 @@ double HyperparameterLoss::operator()(const Eigen::VectorXd& theta, Eigen::Vecto
   return -(mll + log_prior(p));
 }
 
-GpFitResult fit_kernel_params(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const std::vector<bool>& categorical,
-                              const KernelParams& start, bool deterministic_objective, double gtol) {
-  HyperparameterLoss loss(X, y, categorical, deterministic_objective);
-  const Eigen::Index size = loss.size();
-  const Eigen::VectorXd lb = Eigen::VectorXd::Constant(size, -std::numeric_limits<double>::infinity());
-  const Eigen::VectorXd ub = Eigen::VectorXd::Constant(size, std::numeric_limits<double>::infinity());
-  LbfgsbOptions options;
-  options.pgtol = gtol;
+namespace {
 
+// One L-BFGS-B run in the coordinates θ = θ0 + c·R·u, u from 0. With a curvature estimate
+// R (R·Rᵀ ≈ inverse Hessian), c = |Rᵀ·∇(θ0)| makes LBFGSpp's first step (the normalised
+// steepest descent in u, length 1) the quasi-Newton step −R·Rᵀ·∇; without one, R = I and
+// c = 1, LBFGSpp's usual unit step in θ. The stopping test is applied in θ, as scipy would.
+struct Attempt {
+  Eigen::VectorXd theta;
+  double loss = std::numeric_limits<double>::infinity();
+  int evaluations = 0;
+  bool converged = false;
+  OptimizationPath path;
+};
+
+// Thrown through LBFGSpp to stop it; deliberately not a std::exception, which the
+// wrapper would take for a failure.
+struct Converged {};
+
+Attempt run_attempt(HyperparameterLoss& loss, const Eigen::VectorXd& theta0, Eigen::MatrixXd R, double gtol) {
+  const Eigen::Index n = theta0.size();
+  const bool has_curvature = R.rows() == n;
+  if (!has_curvature) R = Eigen::MatrixXd::Identity(n, n);
+  Attempt a;
+  a.theta = theta0;
+  Eigen::VectorXd g;
+  try {
+    a.loss = loss(theta0, g);
+  } catch (const NotPositiveDefinite&) {
+    return a;
+  }
+  a.evaluations = 1;
+  if (!std::isfinite(a.loss) || !g.allFinite()) return a;
+  a.path.add(theta0, g);
+  if (g.cwiseAbs().maxCoeff() <= gtol) {
+    a.converged = true;
+    return a;
+  }
+  double c = has_curvature ? (R.transpose() * g).norm() : 1.0;
+  if (!(c > 0.0) || !std::isfinite(c)) c = 1.0;
+  const Eigen::MatrixXd step = c * R;
+
+  Eigen::VectorXd last_g = g;
+  bool first = true;
+  auto f = [&](const Eigen::VectorXd& u, Eigen::VectorXd& gu) {
+    const Eigen::VectorXd theta = theta0 + step * u;
+    double value;
+    if (first && u.isZero(0.0)) {
+      value = a.loss;  // LBFGSpp starts where we already evaluated
+    } else {
+      value = loss(theta, last_g);
+      ++a.evaluations;
+      a.path.add(theta, last_g);
+    }
+    first = false;
+    gu = step.transpose() * last_g;
+    if (std::isfinite(value) && value <= a.loss) {
+      a.loss = value;
+      a.theta = theta;
+      if (last_g.cwiseAbs().maxCoeff() <= gtol) throw Converged();
+    }
+    return value;
+  };
+  LbfgsbOptions options;
+  options.pgtol = 0.0;  // the θ-space test above decides
+  const Eigen::VectorXd lb = Eigen::VectorXd::Constant(n, -std::numeric_limits<double>::infinity());
+  const Eigen::VectorXd ub = Eigen::VectorXd::Constant(n, std::numeric_limits<double>::infinity());
+  try {
+    LbfgsbResult r = minimize_lbfgsb(f, Eigen::VectorXd::Zero(n), lb, ub, options);
+    // A normal return is LBFGSpp's relative-decrease test (or the iteration cap).
+    a.converged = !r.aborted && r.iterations < options.max_iterations;
+  } catch (const Converged&) {
+    a.converged = true;
+  }
+  return a;
+}
+
+}  // namespace
+
+GpFitResult fit_kernel_params(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const std::vector<bool>& categorical,
+                              const GpFitStart& start, bool deterministic_objective, double gtol) {
+  HyperparameterLoss loss(X, y, categorical, deterministic_objective);
   GpFitResult out;
   out.params = KernelParams::defaults(X.cols());
   out.loss = std::numeric_limits<double>::infinity();
-  const KernelParams starts[] = {start, KernelParams::defaults(X.cols())};
-  for (const KernelParams& from : starts) {
-    LbfgsbResult r = minimize_lbfgsb(loss, loss.start_theta(from), lb, ub, options);
-    out.evaluations += r.evaluations;
-    // LBFGSpp gives up on a line search when rounding hides any further decrease; at a
-    // point that meets the gradient test that is convergence, not failure.
-    const bool converged = std::isfinite(r.f) &&
-                           (!r.aborted || projected_gradient_norm(r.x, r.gradient, lb, ub) <= gtol);
-    if (std::isfinite(r.f) && r.f < out.loss) {
-      out.loss = r.f;
-      out.params = loss.params(r.x);
+  const GpFitStart starts[] = {start, {KernelParams::defaults(X.cols()), {}}};
+  for (const GpFitStart& from : starts) {
+    out.restarted = &from != &starts[0];
+    Attempt a = run_attempt(loss, loss.start_theta(from.params), from.curvature, gtol);
+    out.evaluations += a.evaluations;
+    if (a.loss < out.loss) {
+      out.loss = a.loss;
+      out.params = loss.params(a.theta);
     }
-    if (converged) {
+    if (a.converged) {
       out.converged = true;
-      out.loss = r.f;
-      out.params = loss.params(r.x);
+      out.loss = a.loss;
+      out.params = loss.params(a.theta);
+      out.curvature = inverse_hessian_factor(a.path);
+      if (out.curvature.size() == 0) out.curvature = from.curvature;
+      if (loss.last_theta().size() == a.theta.size() && loss.last_theta() == a.theta) {
+        out.alpha = loss.alpha();
+        out.factor = loss.take_factor();
+      }
       break;
     }
   }

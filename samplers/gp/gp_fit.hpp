@@ -23,8 +23,9 @@ double log_prior(const KernelParams& p);
 double marginal_log_likelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const std::vector<bool>& categorical,
                                const KernelParams& p);
 
-// The fit's objective over θ. Evaluating it factorises K + σn² I (the only cubic cost,
-// with the inverse derived from the factor for the gradient); everything else is O(n²·d).
+// The fit's objective over θ. Evaluating it factorises K + σn² I and derives C⁻¹ from the
+// factor for the gradient (the cubic costs, n³/6 + n³/3 multiply-adds); everything else is
+// O(n²·d). Memory: four n × n matrices.
 class HyperparameterLoss {
  public:
   HyperparameterLoss(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const std::vector<bool>& categorical,
@@ -34,6 +35,13 @@ class HyperparameterLoss {
   double operator()(const Eigen::VectorXd& theta, Eigen::VectorXd& gradient);
 
   Eigen::Index size() const { return dim_ + (deterministic_ ? 1 : 2); }
+
+  // θ of the last evaluation whose factorisation succeeded (empty if none), and its factor
+  // L (lower triangle; the rest zeroed by take) and α = C⁻¹y: the posterior at a fitted
+  // θ reuses them instead of factorising again.
+  const Eigen::VectorXd& last_theta() const { return last_theta_; }
+  Eigen::MatrixXd take_factor();
+  const Eigen::VectorXd& alpha() const { return alpha_; }
   KernelParams params(const Eigen::VectorXd& theta) const;
   // θ of a start point. The noise entry is log(σn² − 0.99e-6), not the exact inverse, so a
   // previous fit at the 1e-6 floor stays finite.
@@ -42,15 +50,27 @@ class HyperparameterLoss {
  private:
   Eigen::Index dim_;
   bool deterministic_;
-  PairwiseDifferences diffs_;
+  Eigen::MatrixXd X_;
   Eigen::VectorXd y_;
-  // Work space reused across evaluations.
-  Eigen::VectorXd r2_, m_, dm_, pair_weights_, alpha_;
-  Eigen::MatrixXd C_, inverse_;
+  std::vector<bool> categorical_;
+  // Work space reused across evaluations. C_ holds the factor in its lower triangle and
+  // M(r²) in its strict upper triangle (the factorisation leaves that alone); dM_ holds
+  // M'(r²) below the diagonal, then the gradient weights.
+  Eigen::MatrixXd C_, dM_, inverse_, work_;
+  Eigen::VectorXd alpha_, last_theta_;
+  Eigen::ArrayXd scratch_, derivative_;
 };
 
 struct NotPositiveDefinite : std::exception {
   const char* what() const noexcept override { return "kernel matrix is not positive definite"; }
+};
+
+// Where a fit starts: the previous fit (or all-ones) and, when known, the factor R of the
+// previous fit's inverse-Hessian estimate (see curvature.hpp).
+struct GpFitStart {
+  GpFitStart(KernelParams p, Eigen::MatrixXd c = {}) : params(std::move(p)), curvature(std::move(c)) {}  // NOLINT
+  KernelParams params;
+  Eigen::MatrixXd curvature;  // empty: plain coordinates
 };
 
 struct GpFitResult {
@@ -60,11 +80,17 @@ struct GpFitResult {
   // false when neither the start point nor the all-ones point gave a converged fit; params
   // are then the lowest-loss point either attempt reached.
   bool converged = false;
+  bool restarted = false;     // the first attempt failed; the result comes from all-ones
+  Eigen::MatrixXd curvature;  // for the next fit's start; empty if none was learned
+  // chol(K + σn² I) and α at `params` when the fit's last factorisation was there; else empty.
+  Eigen::MatrixXd factor;
+  Eigen::VectorXd alpha;
 };
 
-// Fits from `start` (the previous fit, or KernelParams::defaults); if that attempt fails,
-// retries from all-ones. gtol bounds the projected gradient of the loss at convergence.
+// Fits from `start`; if that attempt fails, retries from all-ones. Converged means the
+// largest gradient component of the loss in θ is ≤ gtol (scipy's pgtol test, no bounds),
+// or LBFGSpp's relative-decrease test (scipy's ftol) stopped it.
 GpFitResult fit_kernel_params(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const std::vector<bool>& categorical,
-                              const KernelParams& start, bool deterministic_objective, double gtol = 1e-2);
+                              const GpFitStart& start, bool deterministic_objective, double gtol = 1e-2);
 
 }  // namespace hpod::gp

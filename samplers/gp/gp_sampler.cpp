@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "samplers/gp/gp_fit.hpp"
 #include "samplers/gp/posterior.hpp"
 #include "samplers/gp/training_data.hpp"
 
@@ -61,20 +60,25 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& study,
   const GpSearchSpace space(relative);
   GpTrainingData data = collect_training_data(study, space, trial.number);
   const auto dim = static_cast<Eigen::Index>(space.size());
-  if (previous_fit_ && previous_fit_->inverse_squared_lengthscales.size() != dim) previous_fit_.reset();
+  if (previous_fit_ && previous_fit_->params.inverse_squared_lengthscales.size() != dim) previous_fit_.reset();
 
   auto t0 = std::chrono::steady_clock::now();
   GpFitResult fit = fit_kernel_params(data.X, data.y, space.categorical_mask(),
-                                      previous_fit_ ? *previous_fit_ : KernelParams::defaults(dim),
+                                      previous_fit_ ? *previous_fit_ : GpFitStart(KernelParams::defaults(dim)),
                                       options_.deterministic_objective);
-  previous_fit_ = fit.params;
+  previous_fit_ = GpFitStart(fit.params, fit.curvature);
   stats_.fit_ms = elapsed_ms(t0);
   stats_.fit_evaluations = fit.evaluations;
   stats_.fit_converged = fit.converged;
+  stats_.fit_restarted = fit.restarted;
   stats_.training_points = static_cast<int>(data.X.rows());
 
   t0 = std::chrono::steady_clock::now();
-  auto posterior = GpPosterior::build(data.X, data.y, space.categorical_mask(), fit.params);
+  auto posterior = fit.factor.size() > 0
+                       ? Result<GpPosterior>(GpPosterior::from_factor(data.X, data.y, space.categorical_mask(),
+                                                                      fit.params, std::move(fit.factor),
+                                                                      std::move(fit.alpha)))
+                       : GpPosterior::build(data.X, data.y, space.categorical_mask(), fit.params);
   if (!posterior.ok()) return {};  // the independent sampler takes over
   Eigen::Index best;
   const double f0 = data.y.maxCoeff(&best);

@@ -8,7 +8,7 @@
 
 #include "hpod/sampler.hpp"
 #include "samplers/gp/acqf_optimizer.hpp"
-#include "samplers/gp/kernel.hpp"
+#include "samplers/gp/gp_fit.hpp"
 #include "samplers/random_sampler.hpp"
 
 namespace hpod::gp {
@@ -40,6 +40,7 @@ class GpSampler final : public Sampler {
     int running_points = 0;
     int fit_evaluations = 0;
     bool fit_converged = false;
+    bool fit_restarted = false;  // the warm start failed; refitted from all-ones
     double fit_ms = 0.0;        // hyper-parameter fit
     double acqf_ms = 0.0;       // posterior + acquisition optimisation
   };
@@ -56,7 +57,7 @@ class GpSampler final : public Sampler {
   GpSamplerOptions options_;
   RandomSampler independent_;
   // The previous fit, the warm start of the next one while the dimension is unchanged.
-  std::optional<KernelParams> previous_fit_;
+  std::optional<GpFitStart> previous_fit_;
   Stats stats_;
 };
 

@@ -22,25 +22,10 @@ KernelParams KernelParams::defaults(Eigen::Index dim) {
   return p;
 }
 
-PairwiseDifferences::PairwiseDifferences(const Eigen::MatrixXd& X, const std::vector<bool>& categorical)
-    : n_(X.rows()), table_(n_ * (n_ - 1) / 2, X.cols()) {
-  for (Eigen::Index d = 0; d < X.cols(); ++d) {
-    auto col = X.col(d);
-    double* out = table_.col(d).data();
-    const bool cat = categorical[static_cast<std::size_t>(d)];
-    for (Eigen::Index k = 0; k < n_; ++k) {
-      const double xk = col[k];
-      for (Eigen::Index i = k + 1; i < n_; ++i) {
-        double diff = col[i] - xk;
-        *out++ = cat ? (diff != 0.0 ? 1.0 : 0.0) : diff * diff;
-      }
-    }
-  }
-}
-
-void squared_distances(const Eigen::MatrixXd& X, const Eigen::VectorXd& x, const std::vector<bool>& categorical,
-                       const Eigen::VectorXd& inverse_squared_lengthscales, Eigen::VectorXd& out) {
-  out.setZero(X.rows());
+void squared_distances(const Eigen::Ref<const Eigen::MatrixXd>& X, const Eigen::Ref<const Eigen::VectorXd>& x,
+                       const std::vector<bool>& categorical, const Eigen::VectorXd& inverse_squared_lengthscales,
+                       Eigen::Ref<Eigen::VectorXd> out) {
+  out.setZero();
   for (Eigen::Index d = 0; d < X.cols(); ++d) {
     const double lambda = inverse_squared_lengthscales[d];
     if (categorical[static_cast<std::size_t>(d)]) {
@@ -51,34 +36,62 @@ void squared_distances(const Eigen::MatrixXd& X, const Eigen::VectorXd& x, const
   }
 }
 
-Eigen::MatrixXd kernel_matrix(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
-                              const std::vector<bool>& categorical, const KernelParams& params) {
-  Eigen::MatrixXd r2 = Eigen::MatrixXd::Zero(A.rows(), B.rows());
-  for (Eigen::Index d = 0; d < A.cols(); ++d) {
-    const double lambda = params.inverse_squared_lengthscales[d];
-    const bool cat = categorical[static_cast<std::size_t>(d)];
-    for (Eigen::Index j = 0; j < B.rows(); ++j) {
-      if (cat) {
-        r2.col(j).array() += lambda * (A.col(d).array() != B(j, d)).cast<double>();
-      } else {
-        r2.col(j).array() += lambda * (A.col(d).array() - B(j, d)).square();
-      }
+void accumulate_dimension_distances(const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                    const Eigen::Ref<const Eigen::VectorXd>& x, const std::vector<bool>& categorical,
+                                    const Eigen::Ref<const Eigen::VectorXd>& weights, Eigen::Ref<Eigen::VectorXd> out) {
+  for (Eigen::Index d = 0; d < X.cols(); ++d) {
+    if (categorical[static_cast<std::size_t>(d)]) {
+      out[d] += (weights.array() * (X.col(d).array() != x[d]).cast<double>()).sum();
+    } else {
+      out[d] += (weights.array() * (X.col(d).array() - x[d]).square()).sum();
     }
   }
-  Eigen::ArrayXXd a = (5.0 * r2.array()).sqrt();
-  return (params.kernel_scale * (-a).exp() * (5.0 / 3.0 * r2.array() + a + 1.0)).matrix();
 }
 
-Eigen::MatrixXd kernel_matrix(const PairwiseDifferences& diffs, const KernelParams& params) {
-  const Eigen::Index n = diffs.points();
-  Eigen::VectorXd r2 = diffs.table() * params.inverse_squared_lengthscales;
-  Eigen::MatrixXd K(n, n);
-  Eigen::Index p = 0;
-  for (Eigen::Index k = 0; k < n; ++k) {
-    K(k, k) = params.kernel_scale;
-    for (Eigen::Index i = k + 1; i < n; ++i, ++p) K(i, k) = K(k, i) = params.kernel_scale * matern52(r2[p]);
+void matern52_in_place(Eigen::Ref<Eigen::ArrayXd> r2, Eigen::ArrayXd& scratch, Eigen::ArrayXd* derivative) {
+  scratch = (5.0 * r2).sqrt();
+  if (derivative) *derivative = -5.0 / 6.0 * (1.0 + scratch) * (-scratch).exp();
+  r2 = (-scratch).exp() * (5.0 / 3.0 * r2 + scratch + 1.0);
+}
+
+namespace {
+
+template <typename Matrix>
+Matrix kernel_matrix_impl(const Eigen::Ref<const Matrix>& A, const Eigen::Ref<const Matrix>& B,
+                          const std::vector<bool>& categorical, const KernelParams& params) {
+  using Scalar = typename Matrix::Scalar;
+  using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+  const Array lambda = params.inverse_squared_lengthscales.cast<Scalar>().array();
+  const auto s = static_cast<Scalar>(params.kernel_scale);
+  Matrix K(A.rows(), B.rows());
+  Array a;
+  for (Eigen::Index j = 0; j < B.rows(); ++j) {
+    auto r2 = K.col(j).array();
+    r2.setZero();
+    for (Eigen::Index d = 0; d < A.cols(); ++d) {
+      if (categorical[static_cast<std::size_t>(d)]) {
+        r2 += lambda[d] * (A.col(d).array() != B(j, d)).template cast<Scalar>();
+      } else {
+        r2 += lambda[d] * (A.col(d).array() - B(j, d)).square();
+      }
+    }
+    a = (Scalar(5) * r2).sqrt();
+    r2 = s * (-a).exp() * (Scalar(5.0 / 3.0) * r2 + a + Scalar(1));
   }
   return K;
+}
+
+}  // namespace
+
+Eigen::MatrixXd kernel_matrix(const Eigen::Ref<const Eigen::MatrixXd>& A, const Eigen::Ref<const Eigen::MatrixXd>& B,
+                              const std::vector<bool>& categorical, const KernelParams& params) {
+  return kernel_matrix_impl<Eigen::MatrixXd>(A, B, categorical, params);
+}
+
+Eigen::MatrixXf kernel_matrix_single(const Eigen::Ref<const Eigen::MatrixXf>& A,
+                                     const Eigen::Ref<const Eigen::MatrixXf>& B, const std::vector<bool>& categorical,
+                                     const KernelParams& params) {
+  return kernel_matrix_impl<Eigen::MatrixXf>(A, B, categorical, params);
 }
 
 }  // namespace hpod::gp

@@ -23,29 +23,28 @@ struct KernelParams {
   static KernelParams defaults(Eigen::Index dim);
 };
 
-// δ_j for every pair (i > k) of rows of X, one row per pair, pairs ordered column by
-// column of the strict lower triangle: (1,0), (2,0), …, (n−1,0), (2,1), …. Fixed while
-// the hyper-parameters are fitted, so r² for all pairs is one matrix-vector product.
-class PairwiseDifferences {
- public:
-  PairwiseDifferences(const Eigen::MatrixXd& X, const std::vector<bool>& categorical);
-  Eigen::Index points() const { return n_; }
-  const Eigen::MatrixXd& table() const { return table_; }
-
- private:
-  Eigen::Index n_ = 0;
-  Eigen::MatrixXd table_;
-};
-
 // r² between x and every row of X.
-void squared_distances(const Eigen::MatrixXd& X, const Eigen::VectorXd& x, const std::vector<bool>& categorical,
-                       const Eigen::VectorXd& inverse_squared_lengthscales, Eigen::VectorXd& out);
+void squared_distances(const Eigen::Ref<const Eigen::MatrixXd>& X, const Eigen::Ref<const Eigen::VectorXd>& x,
+                       const std::vector<bool>& categorical, const Eigen::VectorXd& inverse_squared_lengthscales,
+                       Eigen::Ref<Eigen::VectorXd> out);
 
-// k(A_i, B_j) for all rows of A and B (no noise).
-Eigen::MatrixXd kernel_matrix(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B,
+// Σ_j w_j·δ_j between x and every row of X, accumulated per dimension:
+// out_j = Σ_i weights_i·δ_j(X_i, x). The gradient of a sum of kernel terms in λ.
+void accumulate_dimension_distances(const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                    const Eigen::Ref<const Eigen::VectorXd>& x, const std::vector<bool>& categorical,
+                                    const Eigen::Ref<const Eigen::VectorXd>& weights, Eigen::Ref<Eigen::VectorXd> out);
+
+// r² → M(r²) in place, and optionally M'(r²) into `derivative` (same size), vectorised;
+// `scratch` holds √(5r²).
+void matern52_in_place(Eigen::Ref<Eigen::ArrayXd> r2, Eigen::ArrayXd& scratch, Eigen::ArrayXd* derivative = nullptr);
+
+// k(A_i, B_j) for all rows of A and B (no noise), |A| × |B|, evaluated column by column
+// so each column stays in cache from r² to k.
+Eigen::MatrixXd kernel_matrix(const Eigen::Ref<const Eigen::MatrixXd>& A, const Eigen::Ref<const Eigen::MatrixXd>& B,
                               const std::vector<bool>& categorical, const KernelParams& params);
-
-// k(X_i, X_k) for the rows of one matrix, from its pairwise differences; no noise.
-Eigen::MatrixXd kernel_matrix(const PairwiseDifferences& diffs, const KernelParams& params);
+// The same in single precision, for screening many candidates (twice the SIMD width).
+Eigen::MatrixXf kernel_matrix_single(const Eigen::Ref<const Eigen::MatrixXf>& A,
+                                     const Eigen::Ref<const Eigen::MatrixXf>& B, const std::vector<bool>& categorical,
+                                     const KernelParams& params);
 
 }  // namespace hpod::gp

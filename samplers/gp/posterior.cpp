@@ -25,6 +25,18 @@ Result<GpPosterior> GpPosterior::build(Eigen::MatrixXd X, Eigen::VectorXd y, std
   return p;
 }
 
+GpPosterior GpPosterior::from_factor(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<bool> categorical,
+                                     KernelParams params, Eigen::MatrixXd L, Eigen::VectorXd alpha) {
+  GpPosterior p;
+  p.X_ = std::move(X);
+  p.y_ = std::move(y);
+  p.categorical_ = std::move(categorical);
+  p.params_ = std::move(params);
+  p.L_ = std::move(L);
+  p.alpha_ = std::move(alpha);
+  return p;
+}
+
 Status GpPosterior::append(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   if (X.rows() == 0) return Status::OK();
   Eigen::MatrixXd B = kernel_matrix(X_, X, categorical_, params_);
@@ -46,9 +58,11 @@ Status GpPosterior::append(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
 }
 
 GpPosterior::MeanVar GpPosterior::predict(const Eigen::VectorXd& x) const {
-  Eigen::VectorXd k;
+  Eigen::VectorXd k(X_.rows());
+  Eigen::ArrayXd scratch;
   squared_distances(X_, x, categorical_, params_.inverse_squared_lengthscales, k);
-  for (Eigen::Index i = 0; i < k.size(); ++i) k[i] = params_.kernel_scale * matern52(k[i]);
+  matern52_in_place(k.array(), scratch);
+  k *= params_.kernel_scale;
   MeanVar out;
   out.mean = k.dot(alpha_);
   L_.triangularView<Eigen::Lower>().solveInPlace(k);
@@ -58,7 +72,7 @@ GpPosterior::MeanVar GpPosterior::predict(const Eigen::VectorXd& x) const {
 
 void GpPosterior::predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd& var) const {
   // Blocks of rows keep k(Xs, X) and the solve in cache.
-  constexpr Eigen::Index kBlock = 256;
+  constexpr Eigen::Index kBlock = 64;
   mean.resize(Xs.rows());
   var.resize(Xs.rows());
   for (Eigen::Index start = 0; start < Xs.rows(); start += kBlock) {
@@ -71,16 +85,35 @@ void GpPosterior::predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eige
   }
 }
 
+void GpPosterior::screen(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd& var) const {
+  if (L_single_.rows() != L_.rows()) {
+    X_single_ = X_.cast<float>();
+    L_single_ = L_.cast<float>();
+    alpha_single_ = alpha_.cast<float>();
+  }
+  constexpr Eigen::Index kBlock = 64;
+  mean.resize(Xs.rows());
+  var.resize(Xs.rows());
+  const Eigen::MatrixXf Xs_single = Xs.cast<float>();
+  for (Eigen::Index start = 0; start < Xs.rows(); start += kBlock) {
+    const Eigen::Index b = std::min(kBlock, Xs.rows() - start);
+    Eigen::MatrixXf Kt = kernel_matrix_single(X_single_, Xs_single.middleRows(start, b), categorical_, params_);
+    mean.segment(start, b) = (Kt.transpose() * alpha_single_).cast<double>();
+    L_single_.triangularView<Eigen::Lower>().solveInPlace(Kt);
+    var.segment(start, b) =
+        (params_.kernel_scale - Kt.colwise().squaredNorm().transpose().cast<double>().array()).cwiseMax(0.0).matrix();
+  }
+}
+
 GpPosterior::MeanVar GpPosterior::predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& d_mean,
                                                         Eigen::VectorXd& d_var) const {
   const double s = params_.kernel_scale;
-  Eigen::VectorXd r2;
-  squared_distances(X_, x, categorical_, params_.inverse_squared_lengthscales, r2);
-  Eigen::VectorXd k(r2.size()), dk(r2.size());  // k and s·M'(r²)
-  for (Eigen::Index i = 0; i < r2.size(); ++i) {
-    k[i] = s * matern52(r2[i]);
-    dk[i] = s * matern52_derivative(r2[i]);
-  }
+  Eigen::VectorXd k(X_.rows());  // r², then k
+  Eigen::ArrayXd scratch, dk;    // s·M'(r²)
+  squared_distances(X_, x, categorical_, params_.inverse_squared_lengthscales, k);
+  matern52_in_place(k.array(), scratch, &dk);
+  k *= s;
+  dk *= s;
   MeanVar out;
   out.mean = k.dot(alpha_);
   Eigen::VectorXd v = k;
@@ -93,14 +126,14 @@ GpPosterior::MeanVar GpPosterior::predict_with_gradient(const Eigen::VectorXd& x
   const Eigen::Index dim = X_.cols();
   d_mean.setZero(dim);
   d_var.setZero(dim);
-  const Eigen::VectorXd wm = dk.cwiseProduct(alpha_);
-  const Eigen::VectorXd wv = dk.cwiseProduct(v);
+  const Eigen::ArrayXd wm = dk * alpha_.array();
+  const Eigen::ArrayXd wv = dk * v.array();
   for (Eigen::Index d = 0; d < dim; ++d) {
     if (categorical_[static_cast<std::size_t>(d)]) continue;
     const double lam2 = 2.0 * params_.inverse_squared_lengthscales[d];
     Eigen::ArrayXd diff = x[d] - X_.col(d).array();
-    d_mean[d] = lam2 * (wm.array() * diff).sum();
-    d_var[d] = raw_var > 0.0 ? -2.0 * lam2 * (wv.array() * diff).sum() : 0.0;
+    d_mean[d] = lam2 * (wm * diff).sum();
+    d_var[d] = raw_var > 0.0 ? -2.0 * lam2 * (wv * diff).sum() : 0.0;
   }
   return out;
 }

@@ -17,6 +17,10 @@ class GpPosterior {
   // FailedPrecondition if K + σn² I is not numerically positive definite.
   static Result<GpPosterior> build(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<bool> categorical,
                                    KernelParams params);
+  // From a factor L of K(X, X) + σn² I (strict upper triangle zero) and α = C⁻¹y that the
+  // caller already has (the fit's last evaluation).
+  static GpPosterior from_factor(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<bool> categorical,
+                                 KernelParams params, Eigen::MatrixXd L, Eigen::VectorXd alpha);
 
   // Appends points with given pseudo-observations (running trials under the constant-liar
   // rule) by extending the factor block-wise; the hyper-parameters stay as fitted.
@@ -37,6 +41,10 @@ class GpPosterior {
 
   // Mean and variance with their gradients in x. Categorical coordinates get gradient 0
   // (the kernel is piecewise constant there).
+  // predict() for many candidates in single precision (factor and data rounded to float
+  // once): ~1e-6 relative, for ranking a quasi-random sweep, twice as fast.
+  void screen(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd& var) const;
+
   MeanVar predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& d_mean, Eigen::VectorXd& d_var) const;
 
  private:
@@ -47,6 +55,9 @@ class GpPosterior {
   KernelParams params_;
   Eigen::MatrixXd L_;
   Eigen::VectorXd alpha_;
+  // Single-precision copies for screen(), made on first use.
+  mutable Eigen::MatrixXf X_single_, L_single_;
+  mutable Eigen::VectorXf alpha_single_;
 };
 
 }  // namespace hpod::gp

@@ -5,6 +5,7 @@
 #include "hpod/rng.hpp"
 #include "samplers/gp/cholesky.hpp"
 #include "samplers/gp/gp_fit.hpp"
+#include "samplers/gp/posterior.hpp"
 #include "test_vectors.hpp"
 
 using namespace hpod;
@@ -109,18 +110,56 @@ TEST_CASE("gp fit: a warm start converges quickly to the same optimum; a hopeles
   std::vector<bool> cat(3, false);
   GpFitResult cold = fit_kernel_params(X, y, cat, KernelParams::defaults(3), false);
   REQUIRE(cold.converged);
-  GpFitResult warm = fit_kernel_params(X, y, cat, cold.params, false);
-  CHECK(warm.converged);
-  CHECK(warm.evaluations < cold.evaluations);
-  CHECK(warm.loss <= cold.loss + 1e-6);
-  for (Eigen::Index j = 0; j < 3; ++j) {
-    CHECK(warm.params.inverse_squared_lengthscales[j] ==
-          doctest::Approx(cold.params.inverse_squared_lengthscales[j]).epsilon(0.05));
+  // One more point: the warm start (with and without the previous curvature) lands where a
+  // cold fit does, in fewer evaluations.
+  Eigen::MatrixXd X2(X.rows() + 1, 3);
+  X2 << X, Eigen::RowVector3d(0.5, 0.5, 0.5);
+  Eigen::VectorXd y2(y.size() + 1);
+  y2 << y, 0.3;
+  GpFitResult cold2 = fit_kernel_params(X2, y2, cat, KernelParams::defaults(3), false);
+  GpFitResult warm = fit_kernel_params(X2, y2, cat, cold.params, false);
+  GpFitResult curved = fit_kernel_params(X2, y2, cat, GpFitStart(cold.params, cold.curvature), false);
+  REQUIRE(cold.curvature.rows() == 5);
+  for (const GpFitResult* r : {&warm, &curved}) {
+    CHECK(r->converged);
+    CHECK(!r->restarted);
+    CHECK(r->evaluations < cold2.evaluations);
+    CHECK(r->loss == doctest::Approx(cold2.loss).epsilon(1e-4));
+    for (Eigen::Index j = 0; j < 3; ++j) {
+      CHECK(r->params.inverse_squared_lengthscales[j] ==
+            doctest::Approx(cold2.params.inverse_squared_lengthscales[j]).epsilon(0.05));
+    }
   }
+  CHECK(curved.evaluations <= warm.evaluations);
 
   KernelParams hopeless = KernelParams::defaults(3);
   hopeless.kernel_scale = 1e300;  // the kernel matrix overflows at the start point
   GpFitResult fallback = fit_kernel_params(X, y, cat, hopeless, false);
   CHECK(fallback.converged);
+  CHECK(fallback.restarted);
   CHECK(fallback.loss == doctest::Approx(cold.loss).epsilon(1e-3));
+}
+
+TEST_CASE("gp fit: the factor handed to the posterior equals a fresh factorisation") {
+  KernelParams truth;
+  truth.inverse_squared_lengthscales = Eigen::Vector2d(8.0, 3.0);
+  truth.noise_var = 1e-3;
+  Eigen::MatrixXd X;
+  Eigen::VectorXd y;
+  gp_draw(truth, 60, 11, X, y);
+  std::vector<bool> cat(2, false);
+  GpFitResult fit = fit_kernel_params(X, y, cat, KernelParams::defaults(2), false);
+  REQUIRE(fit.converged);
+  REQUIRE(fit.factor.rows() == 60);
+  GpPosterior reused = GpPosterior::from_factor(X, y, cat, fit.params, fit.factor, fit.alpha);
+  auto fresh = GpPosterior::build(X, y, cat, fit.params);
+  REQUIRE(fresh.ok());
+  NumpyRandom rng(2);
+  for (int i = 0; i < 20; ++i) {
+    Eigen::Vector2d x(rng.random_sample(), rng.random_sample());
+    auto a = reused.predict(x);
+    auto b = fresh->predict(x);
+    CHECK(a.mean == doctest::Approx(b.mean).epsilon(1e-10));
+    CHECK(a.var == doctest::Approx(b.var).epsilon(1e-8).scale(1e-6));
+  }
 }
