@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): each prints its figures, hpod side by side with Optuna where
 # the issue asks for a ratio.
-#   scripts/bench.sh storage|samplers|pruners|load|orchestrator|slurm|all
+#   scripts/bench.sh storage|samplers|pruners|load|orchestrator|slurm|gp|all
+#   gp: GP sampler speed (ms per ask at N = 100/300/1000, D = 5/10, peak RSS), quality
+#       (GP vs random vs Optuna 3.1 TPE, 20 seeds x 100 trials) and the running-trials rule;
+#       options pass through, e.g. scripts/bench.sh gp speed --dims 10 --points 300
 # Builds Release into build/ first (BUILD_DIR to change it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,8 +22,14 @@ run_storage() {
   "$build/storage_bench" "$@"
 }
 
+run_gp() {
+  ninja -C "$build" -j2 gp_bench >/dev/null
+  "$build/gp_bench" "$@"
+}
+
 case "$what" in
   storage) configure; run_storage "$@" ;;
-  all) configure; run_storage ;;
-  *) echo "usage: $0 storage|all [options]" >&2; exit 2 ;;
+  gp) configure; run_gp "$@" ;;
+  all) configure; run_storage; run_gp ;;
+  *) echo "usage: $0 storage|gp|all [options]" >&2; exit 2 ;;
 esac

@@ -9,20 +9,26 @@ double LogEiAcquisition::value(const Eigen::VectorXd& x) const {
   return log_ei(mv.mean, mv.var, f0_);
 }
 
+namespace {
+
+Eigen::VectorXd log_ei_all(const Eigen::VectorXd& mean, const Eigen::VectorXd& var, double f0) {
+  Eigen::VectorXd out(mean.size());
+  for (Eigen::Index i = 0; i < out.size(); ++i) out[i] = log_ei(mean[i], var[i], f0);
+  return out;
+}
+
+}  // namespace
+
 Eigen::VectorXd LogEiAcquisition::values(const Eigen::MatrixXd& Xs) const {
   Eigen::VectorXd mean, var;
   posterior_.predict(Xs, mean, var);
-  Eigen::VectorXd out(Xs.rows());
-  for (Eigen::Index i = 0; i < out.size(); ++i) out[i] = log_ei(mean[i], var[i], f0_);
-  return out;
+  return log_ei_all(mean, var, f0_);
 }
 
 Eigen::VectorXd LogEiAcquisition::screening_values(const Eigen::MatrixXd& Xs) const {
   Eigen::VectorXd mean, var;
   posterior_.screen(Xs, mean, var);
-  Eigen::VectorXd out(Xs.rows());
-  for (Eigen::Index i = 0; i < out.size(); ++i) out[i] = log_ei(mean[i], var[i], f0_);
-  return out;
+  return log_ei_all(mean, var, f0_);
 }
 
 double LogEiAcquisition::value_and_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& gradient) const {

@@ -6,53 +6,53 @@
 #include "samplers/gp/cholesky.hpp"
 #include "samplers/gp/gp_fit.hpp"
 #include "samplers/gp/posterior.hpp"
+#include "gp_test_util.hpp"
 #include "test_vectors.hpp"
 
 using namespace hpod;
 using namespace hpod::gp;
+using hpod::testing::json_matrix;
+using hpod::testing::json_vector;
 using hpod::testing::vectors;
 
 namespace {
 
 const nlohmann::json& approx() { return vectors()["gp_optuna_4_9"]["gp_fit_approximate"]; }
 
-Eigen::MatrixXd matrix(const nlohmann::json& rows) {
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows[0].size()));
-  for (Eigen::Index i = 0; i < m.rows(); ++i)
-    for (Eigen::Index j = 0; j < m.cols(); ++j) m(i, j) = rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)].get<double>();
-  return m;
-}
+struct Sample {
+  Eigen::MatrixXd X;
+  Eigen::VectorXd y;
+};
 
-Eigen::VectorXd vec(const nlohmann::json& v) {
-  auto s = v.get<std::vector<double>>();
-  return Eigen::Map<Eigen::VectorXd>(s.data(), static_cast<Eigen::Index>(s.size()));
-}
-
-// n points uniform in the unit square and one draw of a zero-mean GP with this kernel at
-// them (Box–Muller normals through the Cholesky factor).
-void gp_draw(const KernelParams& truth, Eigen::Index n, std::uint32_t seed, Eigen::MatrixXd& X, Eigen::VectorXd& y) {
+// n points uniform in the unit cube and one draw of a zero-mean GP (s = 1, the given λ and
+// noise) at them: Box–Muller normals through the Cholesky factor, standardized.
+Sample gp_draw(const Eigen::VectorXd& lambda, double noise_var, Eigen::Index n, std::uint32_t seed) {
+  KernelParams truth = KernelParams::defaults(lambda.size());
+  truth.inverse_squared_lengthscales = lambda;
+  truth.noise_var = noise_var;
   NumpyRandom rng(seed);
-  const Eigen::Index d = truth.inverse_squared_lengthscales.size();
-  X.resize(n, d);
+  Sample out;
+  out.X.resize(n, lambda.size());
   for (Eigen::Index i = 0; i < n; ++i)
-    for (Eigen::Index j = 0; j < d; ++j) X(i, j) = rng.random_sample();
-  Eigen::MatrixXd C = kernel_matrix(X, X, std::vector<bool>(static_cast<std::size_t>(d), false), truth);
-  C.diagonal().array() += truth.noise_var;
+    for (Eigen::Index j = 0; j < lambda.size(); ++j) out.X(i, j) = rng.random_sample();
+  Eigen::MatrixXd C = kernel_matrix(out.X, out.X, std::vector<bool>(static_cast<std::size_t>(lambda.size()), false), truth);
+  C.diagonal().array() += noise_var;
   REQUIRE(cholesky_in_place(C));
   Eigen::VectorXd z(n);
   for (Eigen::Index i = 0; i < n; ++i) {
     double u1 = 1.0 - rng.random_sample(), u2 = rng.random_sample();
     z[i] = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
   }
-  y = C.triangularView<Eigen::Lower>() * z;
-  y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
+  Eigen::VectorXd y = C.triangularView<Eigen::Lower>() * z;
+  out.y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
+  return out;
 }
 
 }  // namespace
 
 TEST_CASE("gp fit: close to Optuna 4.9's fit of the 5-point example") {
-  Eigen::MatrixXd X = matrix(approx()["X_normalized"]);
-  Eigen::VectorXd y = vec(approx()["y_standardized"]);
+  Eigen::MatrixXd X = json_matrix(approx()["X_normalized"]);
+  Eigen::VectorXd y = json_vector(approx()["y_standardized"]);
   auto cat = approx()["is_categorical"].get<std::vector<bool>>();
   for (bool deterministic : {false, true}) {
     const nlohmann::json& want = deterministic ? approx()["deterministic_objective"] : approx();
@@ -63,7 +63,7 @@ TEST_CASE("gp fit: close to Optuna 4.9's fit of the 5-point example") {
     // of the exact optimum (λ_2: Optuna 3.01, exact 3.20, here 3.42): the losses agree to
     // 1e-4, the parameters only to about 15%.
     KernelParams optuna;
-    optuna.inverse_squared_lengthscales = vec(want["fitted_inverse_squared_lengthscales"]);
+    optuna.inverse_squared_lengthscales = json_vector(want["fitted_inverse_squared_lengthscales"]);
     optuna.kernel_scale = want["fitted_kernel_scale"].get<double>();
     optuna.noise_var = want["fitted_noise_var"].get<double>();
     HyperparameterLoss loss(X, y, cat, deterministic);
@@ -80,20 +80,15 @@ TEST_CASE("gp fit: close to Optuna 4.9's fit of the 5-point example") {
 }
 
 TEST_CASE("gp fit: recovers known lengthscales of data drawn from a GP within 20%") {
-  KernelParams truth;
-  truth.inverse_squared_lengthscales = Eigen::Vector2d(25.0, 4.0);  // lengthscales 0.2 and 0.5
-  truth.kernel_scale = 1.0;
-  truth.noise_var = 1e-4;
+  const Eigen::Vector2d lambda(25.0, 4.0);  // lengthscales 0.2 and 0.5
   for (std::uint32_t seed : {1u, 2u}) {
-    Eigen::MatrixXd X;
-    Eigen::VectorXd y;
-    gp_draw(truth, 300, seed, X, y);
+    auto [X, y] = gp_draw(lambda, 1e-4, 300, seed);
     GpFitResult fit = fit_kernel_params(X, y, {false, false}, KernelParams::defaults(2), false);
     CAPTURE(seed);
     CHECK(fit.converged);
     for (Eigen::Index j = 0; j < 2; ++j) {
       double got = 1.0 / std::sqrt(fit.params.inverse_squared_lengthscales[j]);
-      double want = 1.0 / std::sqrt(truth.inverse_squared_lengthscales[j]);
+      double want = 1.0 / std::sqrt(lambda[j]);
       CAPTURE(j);
       CHECK(std::fabs(got / want - 1.0) < 0.2);
     }
@@ -101,12 +96,7 @@ TEST_CASE("gp fit: recovers known lengthscales of data drawn from a GP within 20
 }
 
 TEST_CASE("gp fit: a warm start converges quickly to the same optimum; a hopeless start falls back") {
-  KernelParams truth;
-  truth.inverse_squared_lengthscales = Eigen::Vector3d(10.0, 2.0, 0.5);
-  truth.noise_var = 1e-3;
-  Eigen::MatrixXd X;
-  Eigen::VectorXd y;
-  gp_draw(truth, 80, 7, X, y);
+  auto [X, y] = gp_draw(Eigen::Vector3d(10.0, 2.0, 0.5), 1e-3, 80, 7);
   std::vector<bool> cat(3, false);
   GpFitResult cold = fit_kernel_params(X, y, cat, KernelParams::defaults(3), false);
   REQUIRE(cold.converged);
@@ -141,12 +131,7 @@ TEST_CASE("gp fit: a warm start converges quickly to the same optimum; a hopeles
 }
 
 TEST_CASE("gp fit: the factor handed to the posterior equals a fresh factorisation") {
-  KernelParams truth;
-  truth.inverse_squared_lengthscales = Eigen::Vector2d(8.0, 3.0);
-  truth.noise_var = 1e-3;
-  Eigen::MatrixXd X;
-  Eigen::VectorXd y;
-  gp_draw(truth, 60, 11, X, y);
+  auto [X, y] = gp_draw(Eigen::Vector2d(8.0, 3.0), 1e-3, 60, 11);
   std::vector<bool> cat(2, false);
   GpFitResult fit = fit_kernel_params(X, y, cat, KernelParams::defaults(2), false);
   REQUIRE(fit.converged);

@@ -6,32 +6,23 @@
 #include "samplers/gp/gp_fit.hpp"
 #include "samplers/gp/kernel.hpp"
 #include "samplers/gp/posterior.hpp"
+#include "gp_test_util.hpp"
 #include "test_vectors.hpp"
 
 using namespace hpod;
 using namespace hpod::gp;
 using hpod::testing::close;
+using hpod::testing::json_matrix;
+using hpod::testing::json_vector;
 using hpod::testing::vectors;
 
 namespace {
 
 const nlohmann::json& fixed() { return vectors()["gp_optuna_4_9"]["gp_fixed_hyperparams"]; }
 
-Eigen::MatrixXd matrix(const nlohmann::json& rows) {
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows[0].size()));
-  for (Eigen::Index i = 0; i < m.rows(); ++i)
-    for (Eigen::Index j = 0; j < m.cols(); ++j) m(i, j) = rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)].get<double>();
-  return m;
-}
-
-Eigen::VectorXd vec(const nlohmann::json& v) {
-  auto s = v.get<std::vector<double>>();
-  return Eigen::Map<Eigen::VectorXd>(s.data(), static_cast<Eigen::Index>(s.size()));
-}
-
 KernelParams fixed_params() {
   KernelParams p;
-  p.inverse_squared_lengthscales = vec(fixed()["inverse_squared_lengthscales"]);
+  p.inverse_squared_lengthscales = json_vector(fixed()["inverse_squared_lengthscales"]);
   p.kernel_scale = fixed()["kernel_scale"].get<double>();
   p.noise_var = fixed()["noise_var"].get<double>();
   return p;
@@ -58,13 +49,13 @@ TEST_CASE("gp kernel: Matern 5/2 values and its closed-form derivative") {
 }
 
 TEST_CASE("gp kernel: kernel matrix, marginal likelihood, prior and loss equal Optuna 4.9's") {
-  Eigen::MatrixXd X = matrix(fixed()["X_normalized"]);
-  Eigen::VectorXd y = vec(fixed()["y_standardized"]);
+  Eigen::MatrixXd X = json_matrix(fixed()["X_normalized"]);
+  Eigen::VectorXd y = json_vector(fixed()["y_standardized"]);
   KernelParams p = fixed_params();
   auto cat = fixed_categorical();
 
   Eigen::MatrixXd K = kernel_matrix(X, X, cat, p);
-  Eigen::MatrixXd want = matrix(fixed()["kernel_matrix_without_noise"]);
+  Eigen::MatrixXd want = json_matrix(fixed()["kernel_matrix_without_noise"]);
   for (Eigen::Index i = 0; i < K.rows(); ++i)
     for (Eigen::Index j = 0; j < K.cols(); ++j) CHECK(close(K(i, j), want(i, j), 1e-12));
   // The symmetric matrix the fit assembles column by column gives the same likelihood.
@@ -126,14 +117,14 @@ TEST_CASE("gp fit: analytic gradient of the loss equals central finite differenc
 }
 
 TEST_CASE("gp posterior: mean, variance and log EI at test points equal Optuna 4.9's") {
-  Eigen::MatrixXd X = matrix(fixed()["X_normalized"]);
-  Eigen::VectorXd y = vec(fixed()["y_standardized"]);
+  Eigen::MatrixXd X = json_matrix(fixed()["X_normalized"]);
+  Eigen::VectorXd y = json_vector(fixed()["y_standardized"]);
   auto post = GpPosterior::build(X, y, fixed_categorical(), fixed_params());
   REQUIRE(post.ok());
-  Eigen::MatrixXd T = matrix(fixed()["test_points"]);
-  Eigen::VectorXd mean = vec(fixed()["posterior_mean"]);
-  Eigen::VectorXd var = vec(fixed()["posterior_var"]);
-  Eigen::VectorXd logei = vec(fixed()["logEI_at_test_points_threshold_max_y"]);
+  Eigen::MatrixXd T = json_matrix(fixed()["test_points"]);
+  Eigen::VectorXd mean = json_vector(fixed()["posterior_mean"]);
+  Eigen::VectorXd var = json_vector(fixed()["posterior_var"]);
+  Eigen::VectorXd logei = json_vector(fixed()["logEI_at_test_points_threshold_max_y"]);
   LogEiAcquisition acq(*post, y.maxCoeff());
 
   Eigen::VectorXd bm, bv;
@@ -151,8 +142,8 @@ TEST_CASE("gp posterior: mean, variance and log EI at test points equal Optuna 4
 }
 
 TEST_CASE("gp posterior: gradients in x equal finite differences; categorical coordinates get 0") {
-  Eigen::MatrixXd X = matrix(fixed()["X_normalized"]);
-  Eigen::VectorXd y = vec(fixed()["y_standardized"]);
+  Eigen::MatrixXd X = json_matrix(fixed()["X_normalized"]);
+  Eigen::VectorXd y = json_vector(fixed()["y_standardized"]);
   auto post = GpPosterior::build(X, y, fixed_categorical(), fixed_params());
   REQUIRE(post.ok());
   LogEiAcquisition acq(*post, y.maxCoeff());
@@ -172,8 +163,8 @@ TEST_CASE("gp posterior: gradients in x equal finite differences; categorical co
 }
 
 TEST_CASE("gp posterior: appending points extends the factor as a full rebuild would") {
-  Eigen::MatrixXd X = matrix(fixed()["X_normalized"]);
-  Eigen::VectorXd y = vec(fixed()["y_standardized"]);
+  Eigen::MatrixXd X = json_matrix(fixed()["X_normalized"]);
+  Eigen::VectorXd y = json_vector(fixed()["y_standardized"]);
   Eigen::MatrixXd extra(2, 3);
   extra << 0.25, 0.35, 0, 0.65, 0.55, 2;
   Eigen::VectorXd liar = Eigen::VectorXd::Constant(2, y.maxCoeff());
@@ -186,7 +177,7 @@ TEST_CASE("gp posterior: appending points extends the factor as a full rebuild w
   ally << y, liar;
   auto rebuilt = GpPosterior::build(all, ally, fixed_categorical(), fixed_params());
   REQUIRE(rebuilt.ok());
-  Eigen::MatrixXd T = matrix(fixed()["test_points"]);
+  Eigen::MatrixXd T = json_matrix(fixed()["test_points"]);
   for (Eigen::Index i = 0; i < T.rows(); ++i) {
     auto a = extended->predict(Eigen::VectorXd(T.row(i).transpose()));
     auto b = rebuilt->predict(Eigen::VectorXd(T.row(i).transpose()));
