@@ -82,10 +82,14 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& study,
   if (!posterior.ok()) return {};  // the independent sampler takes over
   Eigen::Index best;
   const double f0 = data.y.maxCoeff(&best);
-  if (options_.use_running_trials && data.X_running.rows() > 0) {
-    if (posterior->append(data.X_running, Eigen::VectorXd::Constant(data.X_running.rows(), f0)).ok()) {
-      stats_.running_points = static_cast<int>(data.X_running.rows());
+  if (options_.running_trials != RunningTrials::kIgnore && data.X_running.rows() > 0) {
+    const Eigen::Index m = data.X_running.rows();
+    Eigen::VectorXd pseudo = Eigen::VectorXd::Constant(m, f0);
+    if (options_.running_trials == RunningTrials::kConstantLiarWorst) pseudo.setConstant(data.y.minCoeff());
+    if (options_.running_trials == RunningTrials::kKrigingBeliever) {
+      for (Eigen::Index i = 0; i < m; ++i) pseudo[i] = posterior->predict(data.X_running.row(i).transpose()).mean;
     }
+    if (posterior->append(data.X_running, pseudo).ok()) stats_.running_points = static_cast<int>(m);
   }
   LogEiAcquisition acq(*posterior, f0);
   NumpyRandom rng = options_.seed ? NumpyRandom::for_trial(*options_.seed, trial.number, kGpSalt)

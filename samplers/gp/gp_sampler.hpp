@@ -13,15 +13,27 @@
 
 namespace hpod::gp {
 
+// What the GP assumes about RUNNING trials whose parameters are planned. hpod keeps the
+// kriging believer: in gp_bench's 4-in-flight simulation it is best or tied-best on all
+// five functions, while Optuna 4.8's "constant liar, best" is worse than ignoring running
+// trials on three of them (raising the mean to the best value around a pending point
+// draws the next proposals next to it).
+enum class RunningTrials {
+  kIgnore,             // left out (Optuna ≤ 4.7)
+  kConstantLiarBest,   // pseudo-observation max y (Optuna 4.8)
+  kKrigingBeliever,    // pseudo-observation = posterior mean there
+  kConstantLiarWorst,  // pseudo-observation min y
+};
+
 struct GpSamplerOptions {
   std::optional<std::uint32_t> seed;
   int n_startup_trials = 10;
   bool deterministic_objective = false;
   // The independent RandomSampler's seed; defaults to `seed`.
   std::optional<std::uint32_t> independent_seed;
-  // Optuna 4.8's rule: RUNNING trials with planned values join the GP with the best
-  // observed value as pseudo-observation ("constant liar, best"), without refitting.
-  bool use_running_trials = true;
+  // Pseudo-observations join the posterior by extending its factor; the hyper-parameters
+  // are fitted on COMPLETE trials only.
+  RunningTrials running_trials = RunningTrials::kKrigingBeliever;
   AcqfOptimizerOptions acqf;
 };
 

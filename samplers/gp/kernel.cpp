@@ -50,8 +50,14 @@ void accumulate_dimension_distances(const Eigen::Ref<const Eigen::MatrixXd>& X,
 
 void matern52_in_place(Eigen::Ref<Eigen::ArrayXd> r2, Eigen::ArrayXd& scratch, Eigen::ArrayXd* derivative) {
   scratch = (5.0 * r2).sqrt();
-  if (derivative) *derivative = -5.0 / 6.0 * (1.0 + scratch) * (-scratch).exp();
-  r2 = (-scratch).exp() * (5.0 / 3.0 * r2 + scratch + 1.0);
+  if (!derivative) {
+    r2 = (-scratch).exp() * (5.0 / 3.0 * r2 + scratch + 1.0);
+    return;
+  }
+  Eigen::ArrayXd& e = *derivative;  // exp(−√(5r²)) first, shared by both
+  e = (-scratch).exp();
+  r2 = e * (5.0 / 3.0 * r2 + scratch + 1.0);
+  e *= -5.0 / 6.0 * (1.0 + scratch);
 }
 
 namespace {

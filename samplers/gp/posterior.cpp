@@ -91,7 +91,7 @@ void GpPosterior::screen(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen
     L_single_ = L_.cast<float>();
     alpha_single_ = alpha_.cast<float>();
   }
-  constexpr Eigen::Index kBlock = 64;
+  constexpr Eigen::Index kBlock = 128;
   mean.resize(Xs.rows());
   var.resize(Xs.rows());
   const Eigen::MatrixXf Xs_single = Xs.cast<float>();

@@ -306,24 +306,39 @@ void bench_quality(int seeds, int trials, const std::string& optuna_script) {
 // ---- running trials ----------------------------------------------------------------------
 
 void bench_running(int seeds, int trials) {
-  std::cout << "== running trials: 4 trials in flight (oldest finishes first), " << trials << " trials, " << seeds
-            << " seeds, final best median [IQR] ==\n";
-  std::printf("%-17s | %-35s | %-35s | %-35s\n", "function", "constant liar (4.8 rule)", "ignore running",
-              "sequential (1 in flight)");
+  std::cout << "== running trials: 4 trials in flight (the oldest finishes first), " << trials << " trials, " << seeds
+            << " seeds, final best median [IQR]; last column: 1 in flight ==\n";
+  const std::pair<const char*, gp::RunningTrials> rules[] = {
+      {"constant liar best (4.8)", gp::RunningTrials::kConstantLiarBest},
+      {"kriging believer", gp::RunningTrials::kKrigingBeliever},
+      {"constant liar worst", gp::RunningTrials::kConstantLiarWorst},
+      {"ignore running (<= 4.7)", gp::RunningTrials::kIgnore},
+  };
+  std::printf("%-17s", "function");
+  for (auto& [label, rule] : rules) std::printf(" | %-33s", label);
+  std::printf(" | %-33s\n", "sequential");
   for (const Problem& p : quality_problems()) {
-    std::vector<double> liar, ignore, sequential;
-    for (int s = 0; s < seeds; ++s) {
-      for (int mode = 0; mode < 3; ++mode) {
+    std::printf("%-17s", p.name.c_str());
+    for (auto& [label, rule] : rules) {
+      std::vector<double> best;
+      for (int s = 0; s < seeds; ++s) {
         gp::GpSamplerOptions o;
         o.seed = static_cast<std::uint32_t>(s);
-        o.use_running_trials = mode == 0;
+        o.running_trials = rule;
         gp::GpSampler gp(o);
-        double best = optimize(gp, p, trials, mode == 2 ? 1 : 4);
-        (mode == 0 ? liar : mode == 1 ? ignore : sequential).push_back(best);
+        best.push_back(optimize(gp, p, trials, 4));
       }
+      std::printf(" | %-33s", summary(best).c_str());
+      std::fflush(stdout);
     }
-    std::printf("%-17s | %-35s | %-35s | %-35s\n", p.name.c_str(), summary(liar).c_str(), summary(ignore).c_str(),
-                summary(sequential).c_str());
+    std::vector<double> sequential;
+    for (int s = 0; s < seeds; ++s) {
+      gp::GpSamplerOptions o;
+      o.seed = static_cast<std::uint32_t>(s);
+      gp::GpSampler gp(o);
+      sequential.push_back(optimize(gp, p, trials, 1));
+    }
+    std::printf(" | %-33s\n", summary(sequential).c_str());
     std::fflush(stdout);
   }
 }

@@ -162,13 +162,16 @@ TEST_CASE("gp sampler: relative space is the COMPLETE intersection without singl
   CHECK(out2.at("x") == random.sample(study, cur, SearchSpace{{"x", x2}}).at("x"));
 }
 
-TEST_CASE("gp sampler: running trials with planned values join as constant liars") {
+TEST_CASE("gp sampler: running trials with planned values join as pseudo-observations") {
   auto space = quadratic_space();
-  for (bool use_running : {true, false}) {
+  CHECK(GpSamplerOptions{}.running_trials == RunningTrials::kKrigingBeliever);
+  for (RunningTrials rule : {RunningTrials::kKrigingBeliever, RunningTrials::kConstantLiarBest,
+                             RunningTrials::kConstantLiarWorst, RunningTrials::kIgnore}) {
+    const bool use_running = rule != RunningTrials::kIgnore;
     GpSamplerOptions o;
     o.seed = 5;
     o.n_startup_trials = 6;
-    o.use_running_trials = use_running;
+    o.running_trials = rule;
     GpSampler gp(o);
     InMemoryStudy study("s", {StudyDirection::kMinimize});
     run(gp, study, space, 8, quadratic);
@@ -181,14 +184,14 @@ TEST_CASE("gp sampler: running trials with planned values join as constant liars
       for (auto& [name, v] : gp.sample(study, added, space)) added.params[name] = TrialParam{v, space.at(name)};
       numbers.push_back(added.number);
     }
-    CAPTURE(use_running);
+    CAPTURE(static_cast<int>(rule));
     CHECK(gp.last_stats().running_points == (use_running ? 1 : 0));
     CHECK(gp.last_stats().training_points == 8);
     auto* a = study.trial(numbers[0]);
     auto* b = study.trial(numbers[1]);
     double dist = std::hypot(a->param("x")->internal - b->param("x")->internal,
                              a->param("y")->internal - b->param("y")->internal);
-    if (use_running) CHECK(dist > 1e-3);  // the liar pushes the second plan away from the first
+    if (use_running) CHECK(dist > 1e-3);  // the pseudo-observation moves the second plan off the first
   }
 }
 
