@@ -1,5 +1,6 @@
 #include "samplers/gp/gp_sampler.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "samplers/gp/posterior.hpp"
@@ -35,7 +36,11 @@ std::map<std::string, double> GpSampler::sample(const StudyView& study, const Fr
   // sampled independently.
   if (complete >= options_.n_startup_trials && complete > 0 && study.directions().size() == 1) {
     relative = gp_relative_search_space(study);
-    if (!relative.empty()) relative_values = sample_relative(study, trial, relative);
+    // Nothing to decide when the trial already has (or does not ask for) every parameter.
+    const bool needed = std::any_of(relative.begin(), relative.end(), [&](const auto& entry) {
+      return space.count(entry.first) && !trial.params.count(entry.first);
+    });
+    if (needed) relative_values = sample_relative(study, trial, relative);
   }
 
   // Relative values stand for parameters whose distribution is the one the GP modelled;

@@ -1,6 +1,17 @@
 // Optuna 4.9's GPSampler (spec §5): a Gaussian process with a Matérn-5/2 ARD kernel fitted
 // by maximum a posteriori on the COMPLETE trials, log expected improvement maximised over
 // the relative search space; everything else from an independent RandomSampler.
+//
+// Where it differs from Optuna, and why:
+//  * RUNNING trials with planned parameters enter as kriging believers (see RunningTrials).
+//  * Random numbers come from per-trial generators (a seeded study repeats; a restart
+//    never replays a stream), so trajectories are not Optuna's numbers.
+//  * The sweep uses a digitally shifted Sobol sequence (not Owen scrambling) and ranks its
+//    2048 points in single precision; starts and local searches are in double.
+//  * The warm-started fit also reuses the previous fit's curvature (curvature.hpp): same
+//    stopping test, fewer evaluations.
+//  * Multi-objective studies are sampled independently (LogEHVI not implemented), and
+//    there is no constraints_func.
 #pragma once
 
 #include <cstdint>

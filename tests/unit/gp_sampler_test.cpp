@@ -160,6 +160,15 @@ TEST_CASE("gp sampler: relative space is the COMPLETE intersection without singl
   Distribution x2 = FloatDistribution{0, 2, false, std::nullopt};
   auto out2 = gp.sample(study, cur, SearchSpace{{"x", x2}});
   CHECK(out2.at("x") == random.sample(study, cur, SearchSpace{{"x", x2}}).at("x"));
+  // A trial that already has x (enqueued) needs no GP decision; it only gets the rest.
+  FrozenTrial enqueued;
+  enqueued.number = static_cast<int>(study.size());
+  enqueued.params["x"] = TrialParam{0.25, x};
+  FrozenTrial& e = study.add_trial(std::move(enqueued));
+  auto out3 = gp.sample(study, e, ask);
+  CHECK(!gp.last_stats().relative);
+  CHECK(out3.size() == 2);
+  CHECK(out3.count("x") == 0);
 }
 
 TEST_CASE("gp sampler: running trials with planned values join as pseudo-observations") {
