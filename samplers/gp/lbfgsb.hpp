@@ -16,27 +16,19 @@ namespace hpod::gp {
 
 struct LbfgsbOptions {
   int memory = 10;
-  double pgtol = 1e-5;           // max |projected gradient| at convergence
+  double pgtol = 1e-5;                  // max |projected gradient| at convergence
   double ftol = 2.220446049250313e-09;  // relative decrease per iteration (scipy: factr 1e7 × eps)
   int max_iterations = 15000;
   int max_linesearch = 20;
 };
 
 struct LbfgsbResult {
-  Eigen::VectorXd x;   // best point evaluated
+  Eigen::VectorXd x;  // best point evaluated
   double f = std::numeric_limits<double>::infinity();
-  double f_start = std::numeric_limits<double>::infinity();
   int iterations = 0;
   int evaluations = 0;
-  bool aborted = false;             // the solver or f threw; x is still the best point seen
-  Eigen::VectorXd gradient;         // at x
+  bool aborted = false;  // the solver or f threw; x is still the best point seen
 };
-
-// The infinity norm of the gradient projected on the box [lb, ub] (scipy's pgtol test).
-inline double projected_gradient_norm(const Eigen::VectorXd& x, const Eigen::VectorXd& g, const Eigen::VectorXd& lb,
-                                      const Eigen::VectorXd& ub) {
-  return ((x - g).cwiseMax(lb).cwiseMin(ub) - x).cwiseAbs().maxCoeff();
-}
 
 // Minimises f(x, grad) → value over lb ≤ x ≤ ub (infinite bounds allowed) from x0.
 template <typename F>
@@ -44,18 +36,15 @@ LbfgsbResult minimize_lbfgsb(F& f, const Eigen::VectorXd& x0, const Eigen::Vecto
                              const LbfgsbOptions& options) {
   LbfgsbResult best;
   best.x = x0.cwiseMax(lb).cwiseMin(ub);
-  best.gradient = Eigen::VectorXd::Zero(x0.size());
   Eigen::VectorXd point(x0.size());
   auto tracked = [&](const Eigen::VectorXd& x, Eigen::VectorXd& grad) -> double {
     // The line search may step a rounding error outside the box.
     point = x.cwiseMax(lb).cwiseMin(ub);
     double value = f(point, grad);
-    if (best.evaluations == 0) best.f_start = value;
     ++best.evaluations;
     if (value < best.f) {
       best.f = value;
       best.x = point;
-      best.gradient = grad;
     }
     return value;
   };
