@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this):
+#   1. installs what is missing (scripts/bootstrap.sh),
+#   2. builds everything (Release, -j2, ccache),
+#   3. runs every ctest suite,
+#   4. builds the unit tests with clang under ASan + UBSan and runs them.
+# Exits non-zero if any step fails; every step runs so one report shows everything.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+export CCACHE_BASEDIR=$here
+failed=()
+step() { echo; echo "==== $*"; }
+
+step "bootstrap"
+bash scripts/bootstrap.sh || { echo "bootstrap failed" >&2; exit 1; }
+
+step "build (Release)"
+start=$SECONDS
+if cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null && ninja -C build -j2; then
+  echo "build: $((SECONDS - start)) s"
+else
+  echo "build failed" >&2
+  exit 1
+fi
+
+step "ctest"
+(cd build && ctest -j2 --output-on-failure --timeout 900) | tee build/ctest.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed+=(ctest)
+grep -E "tests passed|tests failed" build/ctest.log | tail -1
+
+step "unit tests under ASan + UBSan (clang)"
+if CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_CXX_FLAGS="-O1 -g" -DHPOD_SANITIZE=ON -DHPOD_UNIT_ONLY=ON >/dev/null &&
+   ninja -C build-asan -j2 unit_tests; then
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build-asan/unit_tests || failed+=(asan-unit-tests)
+else
+  failed+=(asan-build)
+fi
+
+echo
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "test.sh: FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "test.sh: all passed"
