@@ -131,7 +131,10 @@ void register_study_routes(Router& r, Api::Context& c) {
     std::optional<std::int64_t> last;
     std::string from = !req.last_event_id.empty() ? req.last_event_id : (req.query.count("after") ? req.query["after"] : "");
     if (!from.empty()) last = parse_int(from);
-    c.service.events().subscribe(s->name(), out, last);
+    std::size_t max_replay = static_cast<std::size_t>(-1);
+    if (auto it = req.query.find("tail"); it != req.query.end())
+      if (auto n = parse_int(it->second)) max_replay = static_cast<std::size_t>(*n);
+    c.service.events().subscribe(s->name(), out, last, max_replay);
   });
 
   r.add("POST", "/api/v1/studies/{name}/ask", Access::kAdmin, [&c](http::Request&, const PathParams& p, std::shared_ptr<http::Responder> out) {

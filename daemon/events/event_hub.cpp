@@ -18,7 +18,7 @@ std::int64_t EventHub::publish(const std::string& study, const std::string& type
 }
 
 void EventHub::subscribe(const std::string& study, std::shared_ptr<http::Responder> out,
-                         std::optional<std::int64_t> last_event_id) {
+                         std::optional<std::int64_t> last_event_id, std::size_t max_replay) {
   Channel& c = channels_[study];
   http::Response head;
   head.content_type = "text/event-stream";
@@ -26,8 +26,9 @@ void EventHub::subscribe(const std::string& study, std::shared_ptr<http::Respond
   out->start_stream(std::move(head));
   // Tell the browser how long to wait before reconnecting.
   std::string replay = "retry: 1000\n\n";
-  for (const Event& e : c.events)
-    if (!last_event_id || e.id > *last_event_id) replay += e.text;
+  std::size_t first = c.events.size() > max_replay ? c.events.size() - max_replay : 0;
+  for (std::size_t i = first; i < c.events.size(); ++i)
+    if (!last_event_id || c.events[i].id > *last_event_id) replay += c.events[i].text;
   out->write(std::move(replay));
   c.streams.push_back(std::move(out));
 }

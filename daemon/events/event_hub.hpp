@@ -24,7 +24,9 @@ class EventHub {
   std::int64_t publish(const std::string& study, const std::string& type, const std::string& data_json);
   // Starts a stream: replays the kept events after `last_event_id` (all kept events if
   // none), then keeps the stream open for new ones.
-  void subscribe(const std::string& study, std::shared_ptr<http::Responder> out, std::optional<std::int64_t> last_event_id);
+  // `max_replay` caps the replay to the most recent events (hpoctl tail asks for a few).
+  void subscribe(const std::string& study, std::shared_ptr<http::Responder> out, std::optional<std::int64_t> last_event_id,
+                 std::size_t max_replay = static_cast<std::size_t>(-1));
   // A comment line to every stream, so dead clients are found and dropped.
   void keepalive();
   // Ends every stream (shutdown).

@@ -514,7 +514,7 @@ void StudyService::set_trial_system_attrs(StudyRuntime& s, int number, std::map<
 }
 
 void StudyService::publish_trial(StudyRuntime& s, const FrozenTrial& t, const char* type) {
-  events_.publish(s.name(), type, trial_json(s, t, {false, false}).dump());
+  events_.publish(s.name(), type, trial_json(s, t, {false, true}).dump());
 }
 
 void StudyService::maybe_complete(StudyRuntime& s) {
