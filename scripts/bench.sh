@@ -19,8 +19,18 @@ run_storage() {
   "$build/storage_bench" "$@"
 }
 
+run_load() {
+  ninja -C "$build" -j2 hpod report_load >/dev/null
+  echo "== hpod"
+  "$build/report_load" --hpod "$build/hpod" "$@"
+  echo
+  echo "== Optuna 3.1 (the same reports through its SQLite storage)"
+  /usr/bin/python3 "$here/tests/bench/optuna_report_load.py"
+}
+
 case "$what" in
   storage) configure; run_storage "$@" ;;
-  all) configure; run_storage ;;
-  *) echo "usage: $0 storage|all [options]" >&2; exit 2 ;;
+  load) configure; run_load "$@" ;;
+  all) configure; run_storage; run_load ;;
+  *) echo "usage: $0 storage|load|all [options]" >&2; exit 2 ;;
 esac
