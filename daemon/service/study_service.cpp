@@ -448,8 +448,29 @@ void StudyService::tell(std::int64_t trial_id, TellRequest req, Callback<TrialSt
 }
 
 void StudyService::kill_trial(StudyRuntime& s, int number, const std::string& reason, StatusCallback done) {
+  const FrozenTrial* t = s.trial(number);
+  bool was_running = t && t->state == TrialState::kRunning;
   finish_internal(s, number, TrialState::kFail, {}, {{"fail_reason", reason_json(reason)}}, {}, std::move(done));
-  if (observer_) observer_->on_trial_finished(s, number);
+  if (observer_ && was_running) observer_->on_trial_killed(s, number);
+}
+
+void StudyService::rotate_token(StudyRuntime& s, int number, Callback<std::string> done) {
+  const FrozenTrial* t = s.trial(number);
+  if (!t || t->state != TrialState::kRunning)
+    return done(Status::FailedPrecondition("trial " + std::to_string(number) + " of " + s.name() + " is not running"));
+  std::string token = auth::random_token();
+  TrialRuntime& tr = s.trials[static_cast<std::size_t>(number)];
+  if (!tr.token_sha256.empty()) token_index_.erase(tr.token_sha256);
+  tr.token_sha256 = auth::sha256_hex(token);
+  tr.meta["token_sha256"] = tr.token_sha256;
+  token_index_[tr.token_sha256] = t->id;
+  std::int64_t id = t->id;
+  std::string hash = tr.token_sha256;
+  writer_.submit([id, hash](Storage& st) { return st.set_trial_meta(id, "token_sha256", hash); },
+                 [done, token](const Status& st) {
+                   if (!st.ok()) return done(st);
+                   done(token);
+                 });
 }
 
 Status StudyService::heartbeat(std::int64_t trial_id) {

@@ -57,6 +57,8 @@ class StudyObserver {
   // A trial reached a finished state through the API or a prune decision (not through the
   // observer's own finish calls).
   virtual void on_trial_finished(StudyRuntime&, int /*number*/) {}
+  // An operator killed the trial: its job should stop now, without a grace period.
+  virtual void on_trial_killed(StudyRuntime& s, int number) { on_trial_finished(s, number); }
 };
 
 struct ServiceOptions {
@@ -104,6 +106,10 @@ class StudyService {
   // Creates a RUNNING trial with the given parameters (a retry); the token is returned.
   void create_trial_with_params(StudyRuntime& s, const std::map<std::string, TrialParam>& params,
                                 std::map<std::string, std::string> meta, Callback<AskResult> done);
+
+  // A new secret for a RUNNING trial (the old one stops working once this commits): used
+  // when hpod (re)launches a trial whose token it no longer knows, e.g. after a restart.
+  void rotate_token(StudyRuntime& s, int number, Callback<std::string> done);
 
   // ---- authentication
   TrialAccess trial_access(std::int64_t trial_id, const std::string& token_sha256) const;
