@@ -11,6 +11,9 @@ std::span<const int> CompleteStepIndex::catch_up(const StudyView& view) {
     steps_.clear();
     n_complete_ = 0;
   }
+  // Many trials at once (first decision, restart): gather per step and load in bulk.
+  bool bulk = fresh.size() >= 16;
+  std::unordered_map<std::int64_t, std::vector<double>> pending;
   for (int n : fresh) {
     const FrozenTrial* t = view.trial(n);
     if (!t || t->state != TrialState::kComplete) continue;
@@ -19,10 +22,13 @@ std::span<const int> CompleteStepIndex::catch_up(const StudyView& view) {
       Step& st = steps_[s];
       if (std::isnan(v))
         ++st.nan_count;
+      else if (bulk)
+        pending[s].push_back(v);
       else
         st.values.insert(v);
     }
   }
+  for (auto& [s, values] : pending) steps_[s].values.insert_bulk(std::move(values));
   return fresh;
 }
 

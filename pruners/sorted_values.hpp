@@ -13,6 +13,8 @@ class SortedValues {
  public:
   // `v` must not be NaN (callers count NaN separately).
   void insert(double v);
+  // Many values at once (index rebuild): one sort and merge instead of a search each.
+  void insert_bulk(std::vector<double> values);
   // Removes one occurrence of `v`; false if there is none.
   bool erase(double v);
   std::size_t size() const { return size_; }
@@ -22,10 +24,13 @@ class SortedValues {
 
  private:
   std::size_t block_for(double v) const;
-  void rebuild_tree();
+  void rebuild_index();
   void tree_add(std::size_t block, long delta);
 
   std::vector<std::vector<double>> blocks_;
+  // blocks_[i].back(), contiguous: the block search touches one array instead of every
+  // block's heap storage (cache misses dominated inserts into cold indexes).
+  std::vector<double> maxes_;
   std::vector<long> tree_;  // Fenwick tree over blocks_[i].size(), 1-based
   std::size_t size_ = 0;
 };

@@ -115,6 +115,13 @@ TEST_CASE("SortedValues: rank lookup, insert and erase match a sorted std::multi
       CHECK_FALSE(sv.erase(1000.5));
       continue;
     }
+    if (i % 5000 == 1) {
+      // a bulk load into a non-empty index
+      std::vector<double> many;
+      for (int j = 0; j < 300; ++j) many.push_back(std::round(u(rng) * 10) / 10);
+      for (double x : many) ref.insert(x);
+      sv.insert_bulk(many);
+    }
     sv.insert(v);
     ref.insert(v);
     if (i % 997 == 0) {
