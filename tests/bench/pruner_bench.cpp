@@ -173,8 +173,8 @@ void curves(const Args& a) {
   std::printf("== pruners: %d trials x %d steps, sequential, %d seeds, sampler %s ==\n", a.trials, a.steps, a.seeds,
               a.sampler.c_str());
   if (a.sampler == "random")
-    std::printf("   (hpod RandomSampler vs Optuna RandomSampler: different draws, same distribution; the pruner is\n"
-                "    what differs, so hpod and Optuna agree within seed noise, not run by run)\n");
+    std::printf("   (hpod RandomSampler vs Optuna RandomSampler: same distribution, different draws, so the two\n"
+                "    sides agree within seed noise, not run by run; --sampler hash runs identical trials)\n");
   if (a.sampler == "hash")
     std::printf("   (identical parameters on both sides: every figure must be equal)\n");
   std::map<std::string, std::vector<RunFigures>> ours;
@@ -182,8 +182,12 @@ void curves(const Args& a) {
     for (int seed = 0; seed < a.seeds; ++seed) ours[p].push_back(run_study(a, p, seed));
   auto theirs = run_optuna(a, "curves");
 
-  std::printf("%-20s %21s %21s %7s %19s %19s %8s\n", "pruner", "steps hpod", "steps optuna", "ratio", "best hpod",
-              "best optuna", "same");
+  std::printf("%-20s %21s %21s %7s %6s %19s %19s %6s %6s\n", "pruner", "steps hpod", "steps optuna", "ratio", "z",
+              "best hpod", "best optuna", "z", "same");
+  auto z = [&](const MeanSd& x, const MeanSd& y) {
+    double se = std::sqrt((x.sd * x.sd + y.sd * y.sd) / a.seeds);
+    return se > 0 ? (x.mean - y.mean) / se : 0.0;
+  };
   for (auto& p : kPruners) {
     std::vector<double> hs, hb, os, ob;
     for (auto& f : ours[p]) {
@@ -204,10 +208,12 @@ void curves(const Args& a) {
     MeanSd a1 = mean_sd(hs), a2 = mean_sd(os), b1 = mean_sd(hb), b2 = mean_sd(ob);
     char same[32] = "-";
     if (theirs) std::snprintf(same, sizeof same, "%d/%d", identical, a.seeds);
-    std::printf("%-20s %10.0f ± %8.0f %10.0f ± %8.0f %7.3f %9.4f ± %7.4f %9.4f ± %7.4f %8s\n", p.c_str(), a1.mean, a1.sd,
-                a2.mean, a2.sd, theirs && a2.mean > 0 ? a1.mean / a2.mean : NAN, b1.mean, b1.sd, b2.mean, b2.sd, same);
+    std::printf("%-20s %10.0f ± %8.0f %10.0f ± %8.0f %7.3f %6.2f %9.4f ± %7.4f %9.4f ± %7.4f %6.2f %6s\n", p.c_str(),
+                a1.mean, a1.sd, a2.mean, a2.sd, theirs && a2.mean > 0 ? a1.mean / a2.mean : NAN,
+                theirs ? z(a1, a2) : NAN, b1.mean, b1.sd, b2.mean, b2.sd, theirs ? z(b1, b2) : NAN, same);
   }
-  std::printf("(mean ± sd over seeds; \"same\" = seeds where steps and best are identical)\n\n");
+  std::printf("(mean ± sd over seeds; z = (hpod − optuna) / standard error of the difference, |z| < 2 is within\n"
+              " seed noise; \"same\" = seeds where steps and best are identical, expected only with --sampler hash)\n\n");
 }
 
 // completed_rung_<k> of a history trial that passed every rung it reached, as SH (defaults:
