@@ -74,6 +74,26 @@ def make_sampler(kind, seed):
     return optuna.samplers.RandomSampler(seed=seed)  # "hash" draws no parameters from it
 
 
+def train(study, trial, params, seed, number, n_steps, decision_times=None):
+    """Reports the curve step by step until the pruner stops it; tells the study. Returns the
+    number of steps run. With `decision_times`, appends the time of each decision in µs."""
+    lr, dropout, layers = params
+    final = final_loss(lr, dropout, layers, seed, number)
+    v = None
+    for step in range(n_steps):
+        v = curve_value(step, lr, layers, final, seed, number)
+        trial.report(v, step)
+        a = time.perf_counter_ns()
+        prune = trial.should_prune()
+        if decision_times is not None:
+            decision_times.append((time.perf_counter_ns() - a) / 1000.0)
+        if prune:
+            study.tell(trial, state=TrialState.PRUNED)
+            return step + 1
+    study.tell(trial, v)
+    return n_steps
+
+
 def run_curves(args):
     out = {}
     for pruner_name in args.pruners.split(","):
@@ -85,25 +105,11 @@ def run_curves(args):
             for i in range(args.trials):
                 trial = study.ask()
                 if args.sampler == "hash":
-                    lr, dropout, layers = hashed_params(seed, trial.number)
+                    params = hashed_params(seed, trial.number)
                 else:
-                    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
-                    dropout = trial.suggest_float("dropout", 0.0, 0.5)
-                    layers = trial.suggest_int("layers", 1, 8)
-                final = final_loss(lr, dropout, layers, seed, trial.number)
-                pruned = False
-                v = None
-                for step in range(args.steps):
-                    v = curve_value(step, lr, layers, final, seed, trial.number)
-                    trial.report(v, step)
-                    steps += 1
-                    if trial.should_prune():
-                        pruned = True
-                        break
-                if pruned:
-                    study.tell(trial, state=TrialState.PRUNED)
-                else:
-                    study.tell(trial, v)
+                    params = (trial.suggest_float("lr", 1e-4, 1.0, log=True), trial.suggest_float("dropout", 0.0, 0.5),
+                              trial.suggest_int("layers", 1, 8))
+                steps += train(study, trial, params, seed, trial.number, args.steps)
             complete = [t.value for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
             rows.append({"seed": seed, "steps": steps, "best": min(complete) if complete else None,
                          "n_complete": len(complete)})
@@ -168,23 +174,8 @@ def run_latency(args):
         trials = 0
         while len(times) < args.min_decisions and trials < args.max_new_trials:
             trial = study.ask()
-            lr, dropout, layers = hashed_params(seed + 1, trials)
-            final = final_loss(lr, dropout, layers, seed + 1, trials)
+            train(study, trial, hashed_params(seed + 1, trials), seed + 1, trials, args.steps, times)
             trials += 1
-            pruned = False
-            for step in range(args.steps):
-                v = curve_value(step, lr, layers, final, seed + 1, trials - 1)
-                trial.report(v, step)
-                a = time.perf_counter_ns()
-                prune = trial.should_prune()
-                times.append((time.perf_counter_ns() - a) / 1000.0)
-                if prune:
-                    pruned = True
-                    break
-            if pruned:
-                study.tell(trial, state=TrialState.PRUNED)
-            else:
-                study.tell(trial, v)
         times.sort()
         out[pruner_name] = {"decisions": len(times), "new_trials": trials, "build_s": build_s,
                             "median_us": times[len(times) // 2],

@@ -87,23 +87,10 @@ TEST_CASE("hyperband: indexed per-bracket decisions equal a full recomputation, 
       InMemoryStudy study("hb-rand", {dir});
       auto pruner = pruner_from(block);
       std::optional<HyperbandBrackets> layout;  // the reference's lazy layout
-      std::vector<int> running;
-      std::map<int, std::int64_t> next_step;
-      std::uniform_int_distribution<int> pick(0, 99);
-      for (int created = 0; created < 400 || !running.empty();) {
-        if (created < 400 && running.size() < 5 && pick(rng) < 40) {
-          running.push_back(add_running(study, {}));
-          next_step[running.back()] = 0;
-          if (++created % 150 == 0 && cfg.hi) pruner = pruner_from(block);  // daemon restart
-          continue;
-        }
-        if (running.empty()) continue;
-        std::size_t k = static_cast<std::size_t>(pick(rng)) % running.size();
-        int n = running[k];
-        std::int64_t step = next_step[n];
-        next_step[n] = step + 1 + (pick(rng) < 10 ? pick(rng) % 6 : 0);
-        FrozenTrial* t = study.mutable_trial(n);
-        t->intermediate_values.insert(step, random_report_value(rng));
+      auto on_create = [&](int created) {
+        if (created % 150 == 0 && cfg.hi) pruner = pruner_from(block);  // daemon restart
+      };
+      auto c = drive_random_study(study, rng, {400, 5, 30, 6}, [&](FrozenTrial& t) {
         if (!layout) {
           std::optional<std::int64_t> hi = cfg.hi;
           if (!hi)
@@ -114,24 +101,19 @@ TEST_CASE("hyperband: indexed per-bracket decisions equal a full recomputation, 
         }
         PruneDecision want;
         if (layout) {
-          int b = layout->bracket_of(study.name(), n);
+          int b = layout->bracket_of(study.name(), t.number);
           brackets_seen.insert(b);
-          want = sh_reference(study, *t, cfg.lo, cfg.r, b, cfg.bootstrap,
+          want = sh_reference(study, t, cfg.lo, cfg.r, b, cfg.bootstrap,
                               [&](const FrozenTrial& u) { return layout->bracket_of(study.name(), u.number) == b; });
         }
-        PruneDecision got = pruner->should_prune(study, *t);
-        REQUIRE_MESSAGE(got.prune == want.prune, "trial " << n << " step " << step);
+        PruneDecision got = pruner->should_prune(study, t);
+        REQUIRE_MESSAGE(got.prune == want.prune, "trial " << t.number << " step " << *t.last_step());
         REQUIRE(got.system_attrs == want.system_attrs);
-        for (auto& [key, text] : got.system_attrs) t->system_attrs[key] = text;
-        ++decisions;
-        int r = pick(rng);
-        if (got.prune || step > 30 || r < 3) {
-          running.erase(running.begin() + static_cast<long>(k));
-          prunes += got.prune;
-          study.finish(n, got.prune ? TrialState::kPruned : TrialState::kComplete,
-                       got.prune ? std::vector<double>{} : std::vector<double>{1.0}, {});
-        }
-      }
+        for (auto& [key, text] : got.system_attrs) t.system_attrs[key] = text;
+        return got.prune;
+      }, on_create);
+      decisions += c.decisions;
+      prunes += c.prunes;
     }
   }
   CHECK(decisions > 10000);

@@ -200,16 +200,6 @@ bool percentile_reference(const StudyView& study, const FrozenTrial& trial, cons
   return maximize ? best < q : best > q;
 }
 
-double random_value(std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> u(0, 1);
-  double r = u(rng);
-  if (r < 0.03) return NAN;
-  if (r < 0.04) return INFINITY;
-  if (r < 0.05) return -INFINITY;
-  if (r < 0.15) return std::round(u(rng) * 4);  // ties
-  return u(rng) * 10;
-}
-
 }  // namespace
 
 TEST_CASE("percentile pruner: indexed decisions equal a full recomputation on random studies") {
@@ -224,41 +214,14 @@ TEST_CASE("percentile pruner: indexed decisions equal a full recomputation on ra
                     {"n_warmup_steps", o.n_warmup_steps}, {"interval_steps", o.interval_steps},
                     {"n_min_trials", o.n_min_trials}};
       auto pruner = pruner_from(block);
-      // Up to 4 trials run at once; each reports steps with random gaps, then ends in a
-      // random state (or is pruned).
-      std::vector<int> running;
-      std::map<int, std::int64_t> next_step;
-      std::uniform_int_distribution<int> pick(0, 99);
-      for (int created = 0; created < 250 || !running.empty();) {
-        if (created < 250 && (running.size() < 4 && pick(rng) < 40)) {
-          running.push_back(add_running(study, {}));
-          next_step[running.back()] = pick(rng) < 10 ? 1 : 0;
-          ++created;
-          continue;
-        }
-        if (running.empty()) continue;
-        std::size_t k = static_cast<std::size_t>(pick(rng)) % running.size();
-        int n = running[k];
-        std::int64_t step = next_step[n];
-        next_step[n] = step + 1 + (pick(rng) < 15 ? pick(rng) % 3 : 0);
-        FrozenTrial* t = study.mutable_trial(n);
-        t->intermediate_values.insert(step, random_value(rng));
-        bool want = percentile_reference(study, *t, o);
-        bool got = pruner->should_prune(study, *t).prune;
-        REQUIRE_MESSAGE(got == want, "trial " << n << " step " << step);
-        ++decisions;
-        int r = pick(rng);
-        if (got || step > 12 || r < 5) {
-          running.erase(running.begin() + static_cast<long>(k));
-          prunes += got;
-          if (got)
-            study.finish(n, TrialState::kPruned, {}, {});
-          else if (r < 2)
-            study.finish(n, TrialState::kFail, {}, {});
-          else
-            study.finish(n, TrialState::kComplete, {1.0}, {});
-        }
-      }
+      auto c = drive_random_study(study, rng, {250, 4, 12, 3}, [&](FrozenTrial& t) {
+        bool want = percentile_reference(study, t, o);
+        bool got = pruner->should_prune(study, t).prune;
+        REQUIRE_MESSAGE(got == want, "trial " << t.number << " step " << *t.last_step());
+        return got;
+      });
+      decisions += c.decisions;
+      prunes += c.prunes;
     }
   }
   CHECK(decisions > 10000);

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <random>
 
 #include "hpod/pruner.hpp"
 #include "pruners/rung_index.hpp"
@@ -53,17 +52,6 @@ inline PruneDecision sh_reference(const StudyView& study, const FrozenTrial& tri
       return out;
     }
   }
-}
-
-// Random intermediate values: mostly finite, some ties, NaN and ±inf.
-inline double random_report_value(std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> u(0, 1);
-  double x = u(rng);
-  if (x < 0.03) return NAN;
-  if (x < 0.04) return INFINITY;
-  if (x < 0.05) return -INFINITY;
-  if (x < 0.15) return std::round(u(rng) * 4);
-  return u(rng) * 10;
 }
 
 }  // namespace hpod::testing

@@ -175,44 +175,26 @@ TEST_CASE("successive halving: indexed decisions equal a full recomputation on r
       InMemoryStudy study("rand", {dir});
       auto pruner = pruner_from(block);
       std::optional<std::int64_t> fixed_min = cfg.min_resource;  // the reference's "auto", fixed once
-      std::vector<int> running;
-      std::map<int, std::int64_t> next_step;
-      std::uniform_int_distribution<int> pick(0, 99);
-      for (int created = 0; created < 300 || !running.empty();) {
-        if (created < 300 && running.size() < 5 && pick(rng) < 40) {
-          running.push_back(add_running(study, {}));
-          next_step[running.back()] = 0;
-          if (++created % 100 == 0 && cfg.min_resource) pruner = pruner_from(block);  // daemon restart
-          continue;
-        }
-        if (running.empty()) continue;
-        std::size_t k = static_cast<std::size_t>(pick(rng)) % running.size();
-        int n = running[k];
-        std::int64_t step = next_step[n];
-        next_step[n] = step + 1 + (pick(rng) < 10 ? pick(rng) % 8 : 0);
-        FrozenTrial* t = study.mutable_trial(n);
-        t->intermediate_values.insert(step, random_report_value(rng));
+      auto on_create = [&](int created) {
+        if (created % 100 == 0 && cfg.min_resource) pruner = pruner_from(block);  // daemon restart
+      };
+      auto c = drive_random_study(study, rng, {300, 5, 40, 8}, [&](FrozenTrial& t) {
         if (!fixed_min) {
           for (auto* u : study.trials())
             if (u->state == TrialState::kComplete && u->last_step())
               fixed_min = std::max<std::int64_t>(fixed_min.value_or(0), *u->last_step());
           if (fixed_min) fixed_min = auto_min_resource(*fixed_min);
         }
-        PruneDecision want = fixed_min ? sh_reference(study, *t, *fixed_min, cfg.r, cfg.rate, cfg.bootstrap) : PruneDecision{};
-        PruneDecision got = pruner->should_prune(study, *t);
-        REQUIRE_MESSAGE(got.prune == want.prune, "trial " << n << " step " << step);
+        PruneDecision want = fixed_min ? sh_reference(study, t, *fixed_min, cfg.r, cfg.rate, cfg.bootstrap) : PruneDecision{};
+        PruneDecision got = pruner->should_prune(study, t);
+        REQUIRE_MESSAGE(got.prune == want.prune, "trial " << t.number << " step " << *t.last_step());
         REQUIRE(got.system_attrs == want.system_attrs);
-        for (auto& [key, text] : got.system_attrs) t->system_attrs[key] = text;
-        ++decisions;
+        for (auto& [key, text] : got.system_attrs) t.system_attrs[key] = text;
         promotions += static_cast<long>(got.system_attrs.size()) - (got.prune ? 1 : 0);
-        int r = pick(rng);
-        if (got.prune || step > 40 || r < 3) {
-          running.erase(running.begin() + static_cast<long>(k));
-          prunes += got.prune;
-          study.finish(n, got.prune ? TrialState::kPruned : (r < 1 ? TrialState::kFail : TrialState::kComplete),
-                       got.prune || r < 1 ? std::vector<double>{} : std::vector<double>{1.0}, {});
-        }
-      }
+        return got.prune;
+      }, on_create);
+      decisions += c.decisions;
+      prunes += c.prunes;
     }
   }
   CHECK(decisions > 10000);

@@ -1,5 +1,7 @@
 // ThresholdPruner, PatientPruner, WilcoxonPruner and NopPruner against Optuna's tables
 // (spec §6.5–6.8).
+#include <random>
+
 #include "pruner_test_util.hpp"
 #include "pruners/wilcoxon_signed_rank.hpp"
 
@@ -134,4 +136,29 @@ TEST_CASE("wilcoxon signed-rank p-values: exact and normal approximation") {
 
 TEST_CASE("nop pruner never prunes") {
   CHECK_FALSE(decide({{"type", "nop"}}, StudyDirection::kMinimize, {{"0", "nan"}}));
+}
+
+TEST_CASE("wilcoxon pruner: the folded best trial decides as a fresh pruner object would") {
+  // A fresh object folds the whole finished log at once; the long-lived one catches up
+  // report by report. Every COMPLETE trial has value 1.0, so ties (lowest number wins, as
+  // hpod::best_trial) are exercised with out-of-order finishing.
+  std::mt19937_64 rng(99);
+  long decisions = 0, prunes = 0;
+  for (auto dir : {StudyDirection::kMinimize, StudyDirection::kMaximize}) {
+    InMemoryStudy study("w-rand", {dir});
+    auto cached = pruner_from({{"type", "wilcoxon"}, {"p_threshold", 0.3}});
+    auto c = drive_random_study(study, rng, {200, 4, 25, 2, false}, [&](FrozenTrial& t) {
+      auto fresh = pruner_from({{"type", "wilcoxon"}, {"p_threshold", 0.3}});
+      bool want = fresh->should_prune(study, t).prune;
+      bool got = cached->should_prune(study, t).prune;
+      REQUIRE(got == want);
+      const FrozenTrial* best = best_trial(study.trials(), dir);
+      if (best) CHECK(best->values[0] == 1.0);
+      return got;
+    });
+    decisions += c.decisions;
+    prunes += c.prunes;
+  }
+  CHECK(decisions > 1000);
+  CHECK(prunes > 20);
 }
