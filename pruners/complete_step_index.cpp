@@ -4,9 +4,10 @@
 
 namespace hpod {
 
-std::span<const int> CompleteStepIndex::catch_up(const StudyView& view) {
+std::span<const int> CompleteStepIndex::catch_up(const StudyView& view, bool* reset_out) {
   bool reset = false;
   auto fresh = feed_.advance(view, &reset);
+  if (reset_out) *reset_out = reset;
   if (reset) {
     steps_.clear();
     n_complete_ = 0;

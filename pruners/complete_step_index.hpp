@@ -23,8 +23,9 @@ class CompleteStepIndex {
   };
 
   // Folds the trials finished since the last call; returns their numbers (any state) so
-  // the caller can drop per-trial caches.
-  std::span<const int> catch_up(const StudyView& view);
+  // the caller can drop per-trial caches. `*reset` (if given) tells that the index was
+  // rebuilt because the view is not the one followed so far.
+  std::span<const int> catch_up(const StudyView& view, bool* reset = nullptr);
   std::size_t n_complete() const { return n_complete_; }
   const Step* step(std::int64_t s) const {
     auto it = steps_.find(s);

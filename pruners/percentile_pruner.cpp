@@ -5,7 +5,10 @@
 namespace hpod {
 
 PruneDecision PercentilePruner::should_prune(const StudyView& study, const FrozenTrial& trial) {
-  for (int finished : complete_.catch_up(study)) running_best_.forget(finished);
+  bool reset = false;
+  auto finished = complete_.catch_up(study, &reset);
+  if (reset) running_best_.clear();
+  for (int n : finished) running_best_.forget(n);
 
   std::size_t n_complete = complete_.n_complete();
   if (n_complete == 0 || n_complete < static_cast<std::size_t>(opt_.n_startup_trials)) return {};

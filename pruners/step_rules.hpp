@@ -22,6 +22,7 @@ class RunningBest {
  public:
   double of(const FrozenTrial& trial, StudyDirection direction);
   void forget(int number) { by_trial_.erase(number); }
+  void clear() { by_trial_.clear(); }
 
  private:
   struct Fold {

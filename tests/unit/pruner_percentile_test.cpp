@@ -206,7 +206,7 @@ TEST_CASE("percentile pruner: indexed decisions equal a full recomputation on ra
   std::mt19937_64 rng(20240611);
   std::vector<PercentileOptions> configs = {
       {50, 5, 0, 1, 1}, {25, 0, 3, 2, 1}, {90, 2, 0, 3, 4}, {0, 0, 0, 1, 1}, {100, 0, 1, 1, 2}};
-  long decisions = 0, prunes = 0;
+  RandomStudyCounts total;
   for (auto dir : {StudyDirection::kMinimize, StudyDirection::kMaximize}) {
     for (auto& o : configs) {
       InMemoryStudy study("rand", {dir});
@@ -214,16 +214,14 @@ TEST_CASE("percentile pruner: indexed decisions equal a full recomputation on ra
                     {"n_warmup_steps", o.n_warmup_steps}, {"interval_steps", o.interval_steps},
                     {"n_min_trials", o.n_min_trials}};
       auto pruner = pruner_from(block);
-      auto c = drive_random_study(study, rng, {250, 4, 12, 3}, [&](FrozenTrial& t) {
+      total += drive_random_study(study, rng, {250, 4, 12, 3}, [&](FrozenTrial& t) {
         bool want = percentile_reference(study, t, o);
         bool got = pruner->should_prune(study, t).prune;
         REQUIRE_MESSAGE(got == want, "trial " << t.number << " step " << *t.last_step());
         return got;
       });
-      decisions += c.decisions;
-      prunes += c.prunes;
     }
   }
-  CHECK(decisions > 10000);
-  CHECK(prunes > 500);  // the comparison covers both outcomes
+  CHECK(total.decisions > 10000);
+  CHECK(total.prunes > 500);  // the comparison covers both outcomes
 }

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <functional>
 
+#include <doctest/doctest.h>
+
 #include "hpod/pruner.hpp"
 #include "pruners/rung_index.hpp"
 
@@ -52,6 +54,17 @@ inline PruneDecision sh_reference(const StudyView& study, const FrozenTrial& tri
       return out;
     }
   }
+}
+
+// Asks `pruner`, requires the reference decision `want` (prune and attributes), and
+// applies the attributes to the trial as the daemon would. Returns the decision.
+inline PruneDecision decide_as_reference(Pruner& pruner, const StudyView& study, FrozenTrial& t,
+                                         const PruneDecision& want) {
+  PruneDecision got = pruner.should_prune(study, t);
+  REQUIRE_MESSAGE(got.prune == want.prune, "trial " << t.number << " step " << *t.last_step());
+  REQUIRE(got.system_attrs == want.system_attrs);
+  for (auto& [key, text] : got.system_attrs) t.system_attrs[key] = text;
+  return got;
 }
 
 }  // namespace hpod::testing

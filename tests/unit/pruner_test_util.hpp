@@ -83,6 +83,11 @@ struct RandomStudyShape {
 
 struct RandomStudyCounts {
   long decisions = 0, prunes = 0;
+  RandomStudyCounts& operator+=(const RandomStudyCounts& o) {
+    decisions += o.decisions;
+    prunes += o.prunes;
+    return *this;
+  }
 };
 
 // Runs a random study: trials start and report interleaved, with random values and step

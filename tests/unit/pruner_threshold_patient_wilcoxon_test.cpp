@@ -143,11 +143,11 @@ TEST_CASE("wilcoxon pruner: the folded best trial decides as a fresh pruner obje
   // report by report. Every COMPLETE trial has value 1.0, so ties (lowest number wins, as
   // hpod::best_trial) are exercised with out-of-order finishing.
   std::mt19937_64 rng(99);
-  long decisions = 0, prunes = 0;
+  RandomStudyCounts total;
   for (auto dir : {StudyDirection::kMinimize, StudyDirection::kMaximize}) {
     InMemoryStudy study("w-rand", {dir});
     auto cached = pruner_from({{"type", "wilcoxon"}, {"p_threshold", 0.3}});
-    auto c = drive_random_study(study, rng, {200, 4, 25, 2, false}, [&](FrozenTrial& t) {
+    total += drive_random_study(study, rng, {200, 4, 25, 2, false}, [&](FrozenTrial& t) {
       auto fresh = pruner_from({{"type", "wilcoxon"}, {"p_threshold", 0.3}});
       bool want = fresh->should_prune(study, t).prune;
       bool got = cached->should_prune(study, t).prune;
@@ -156,9 +156,7 @@ TEST_CASE("wilcoxon pruner: the folded best trial decides as a fresh pruner obje
       if (best) CHECK(best->values[0] == 1.0);
       return got;
     });
-    decisions += c.decisions;
-    prunes += c.prunes;
   }
-  CHECK(decisions > 1000);
-  CHECK(prunes > 20);
+  CHECK(total.decisions > 1000);
+  CHECK(total.prunes > 20);
 }
