@@ -225,3 +225,13 @@ TEST_CASE("percentile pruner: indexed decisions equal a full recomputation on ra
   CHECK(total.decisions > 10000);
   CHECK(total.prunes > 500);  // the comparison covers both outcomes
 }
+
+TEST_CASE("percentile pruner handed another study object rebuilds its index") {
+  auto m = pruner_from({{"type", "median"}, {"n_startup_trials", 0}});
+  InMemoryStudy a("a", {StudyDirection::kMinimize});
+  for (double v : {1.0, 2.0, 3.0}) add_complete(a, {v}, v);
+  CHECK(m->should_prune(a, *a.trial(add_running(a, {{0, 2.5}}))).prune);  // median 2
+  InMemoryStudy b("b", {StudyDirection::kMinimize});
+  add_complete(b, {5.0}, 5.0);
+  CHECK_FALSE(m->should_prune(b, *b.trial(add_running(b, {{0, 2.5}}))).prune);  // median 5, not 2 or 3.5
+}
