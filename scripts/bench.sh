@@ -28,9 +28,19 @@ run_load() {
   /usr/bin/python3 "$here/tests/bench/optuna_report_load.py"
 }
 
+# Pruners: steps consumed / best value on simulated learning curves and decision latency
+# at 10,000 trials, hpod vs Optuna 3.1 (Debian's /usr/bin/python3). Options go to
+# pruner_bench, e.g. `scripts/bench.sh pruners --sampler hash` or `--mode latency`.
+run_pruners() {
+  ninja -C "$build" -j2 pruner_bench >/dev/null
+  "$build/pruner_bench" --python /usr/bin/python3 \
+    --optuna-script "$here/tests/bench/optuna_pruner_bench.py" "$@"
+}
+
 case "$what" in
   storage) configure; run_storage "$@" ;;
   load) configure; run_load "$@" ;;
-  all) configure; run_storage; run_load ;;
-  *) echo "usage: $0 storage|load|all [options]" >&2; exit 2 ;;
+  pruners) configure; run_pruners "$@" ;;
+  all) configure; run_storage; run_pruners; run_load ;;
+  *) echo "usage: $0 storage|pruners|load|all [options]" >&2; exit 2 ;;
 esac
