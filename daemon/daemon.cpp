@@ -11,6 +11,9 @@
 
 #include "daemon/api/api.hpp"
 #include "daemon/events/event_hub.hpp"
+#include "daemon/executors/local_executor.hpp"
+#include "daemon/orchestrator/orchestrator.hpp"
+#include "daemon/studies_dir.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/log.hpp"
 #include "daemon/service/study_service.hpp"
@@ -72,6 +75,16 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   }
   log::info("loaded " + std::to_string(service.studies().size()) + " studies");
 
+  LocalExecutor local_executor;
+  std::map<std::string, Executor*> executors{{"local", &local_executor}};
+  OrchestratorOptions oo;
+  oo.runs_dir = fs::absolute(cfg.runs_dir).lexically_normal().string();
+  oo.default_workdir = fs::current_path().string();
+  oo.poll_interval_s = cfg.poll_interval_s;
+  oo.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
+  oo.info = [](const std::string& m) { log::info(m); };
+  oo.warn = [](const std::string& m) { log::warn(m); };
+
   http::Server* server_ptr = nullptr;
   api::ApiOptions ao;
   ao.admin_token_sha256 = cfg.admin_tokens_sha256;
@@ -113,6 +126,43 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   std::string host = cfg.host.find(':') != std::string::npos ? "[" + cfg.host + "]" : cfg.host;
   std::string url = scheme + "://" + host + ":" + std::to_string(server.port());
   log::info("listening on " + url + (cfg.admin_tokens_sha256.empty() ? " (no admin tokens: loopback only, admin endpoints open)" : ""));
+  oo.public_url = cfg.public_url.empty() ? url : cfg.public_url;
+  Orchestrator orchestrator(service, executors, oo);
+  service.set_observer(&orchestrator);
+  orchestrator.start();
+  net::steady_timer orchestrator_timer(ioc);
+  every(orchestrator_timer, 0.1, [&orchestrator] { orchestrator.tick(); });
+  // A local trial's process ended: settle it now rather than at the next poll.
+  net::signal_set children(ioc, SIGCHLD);
+  std::function<void()> watch_children = [&] {
+    children.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      orchestrator.local_child_exited();
+      watch_children();
+    });
+  };
+  watch_children();
+
+  std::unique_ptr<StudiesDir> studies_dir;
+  net::steady_timer studies_dir_timer(ioc);
+  if (!cfg.studies_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(cfg.studies_dir, ec);
+    studies_dir = std::make_unique<StudiesDir>(
+        cfg.studies_dir,
+        [&service](StudySpec spec, const std::string& file) {
+          std::string name = spec.name;
+          service.submit_study(std::move(spec), [name, file](Result<StudyRuntime*> r, bool created) {
+            if (!r.ok()) log::error(file + ": " + r.status().message());
+            else if (created) log::info("study " + name + " submitted from " + file);
+          });
+        },
+        [](const std::string& m) { log::error(m); });
+    studies_dir->scan();
+    every(studies_dir_timer, 2.0, [&studies_dir] { studies_dir->scan(); });
+    log::info("watching " + cfg.studies_dir + " for study files");
+  }
+
   if (!flags.url_file.empty()) {
     if (Status st = write_url_file(flags.url_file, url); !st.ok()) {
       log::error(st.message());
@@ -141,6 +191,9 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
     if (ec) return;
     log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": draining");
     keepalive.cancel();
+    orchestrator_timer.cancel();
+    studies_dir_timer.cancel();
+    children.cancel();
     server.stop();
     events.close_all();
     *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -148,6 +201,9 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   });
 
   ioc.run();
+  // Trials keep running: a restarted hpod re-attaches to them.
+  orchestrator.shutdown();
+  service.set_observer(nullptr);
   writer.stop();
   log::info("stopped; database closed");
   return 0;

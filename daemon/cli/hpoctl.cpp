@@ -11,6 +11,7 @@
 
 #include "daemon/cli/cli.hpp"
 #include "daemon/http/auth.hpp"
+#include "daemon/studies_dir.hpp"
 #include "hpod/study.hpp"
 
 namespace hpod::cli {
@@ -68,7 +69,9 @@ int cmd_submit(const Context& c, const std::string& path) {
     return 1;
   }
   bool ok = false;
-  std::string text = read_file(path, ok);
+  // A relative workdir means "next to the study file", wherever hpod runs.
+  std::string dir = std::filesystem::absolute(path).parent_path().string();
+  std::string text = with_absolute_workdir(read_file(path, ok), dir);
   auto r = call(c, "POST", "/api/v1/studies", text);
   if (!r) return 1;
   std::cout << "study " << (*r)["name"].get<std::string>() << ": " << (*r)["state"].get<std::string>() << "\n";

@@ -488,7 +488,8 @@ void Orchestrator::retry_trial(StudyRuntime& s, int number, int attempt) {
   stats_.retries++;
   const FrozenTrial* old = s.trial(number);
   std::map<std::string, std::string> meta{{"retry_of", std::to_string(number)}, {"attempt", std::to_string(attempt + 1)}};
-  service_.create_trial_with_params(s, old->params, meta, [this, sp = &s, number, alive = alive_](Result<AskResult> r) {
+  std::map<std::string, TrialParam> params(old->params.begin(), old->params.end());
+  service_.create_trial_with_params(s, params, meta, [this, sp = &s, number, alive = alive_](Result<AskResult> r) {
     if (!*alive) return;
     if (!r.ok()) return warn("creating a retry of trial " + std::to_string(number) + ": " + r.status().message());
     int new_number = r->number;

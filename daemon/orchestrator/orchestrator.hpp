@@ -105,7 +105,7 @@ class Orchestrator final : public StudyObserver {
   void job_ended(Flight& f, const JobStatus& st);
   void fail_and_maybe_retry(StudyRuntime& s, int number, const std::string& reason, bool retry,
                             std::map<std::string, std::string> attrs);
-  void retry(StudyRuntime& s, int number);
+  void retry_trial(StudyRuntime& s, int number, int attempt);
   void stop_job(Flight& f, double grace_s);
   std::string run_dir(const StudyRuntime& s, int number) const;
   LaunchSpec launch_spec(StudyRuntime& s, int number, const std::string& token);
