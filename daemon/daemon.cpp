@@ -81,6 +81,7 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   oo.runs_dir = fs::absolute(cfg.runs_dir).lexically_normal().string();
   oo.default_workdir = fs::current_path().string();
   oo.poll_interval_s = cfg.poll_interval_s;
+  oo.kill_after_term_s = cfg.kill_after_term_s;
   oo.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
   oo.info = [](const std::string& m) { log::info(m); };
   oo.warn = [](const std::string& m) { log::warn(m); };

@@ -242,8 +242,11 @@ std::map<std::string, JobStatus> LocalExecutor::poll(const std::vector<JobRef>& 
                                      code > 128 ? "killed by signal " + std::to_string(code - 128)
                                                 : "exited with code " + std::to_string(code));
       } else if (reaped != exit_codes_.end() && WIFSIGNALED(reaped->second)) {
+        // The wrapper shrugs off TERM/INT/HUP, so it died with its whole process group to
+        // something from outside (the OOM killer, an admin's kill -9): a lost process.
         int sig = WTERMSIG(reaped->second);
-        st = finished_status(128 + sig, "KILLED", "killed by signal " + std::to_string(sig));
+        st = finished_status(128 + sig, "LOST", "the process group was killed by signal " + std::to_string(sig));
+        st.retryable = true;
       } else if (reaped != exit_codes_.end() && WIFEXITED(reaped->second)) {
         int code = WEXITSTATUS(reaped->second);
         st = finished_status(code, "EXITED", "exited with code " + std::to_string(code));
