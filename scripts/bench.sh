@@ -37,10 +37,16 @@ run_pruners() {
     --optuna-script "$here/tests/bench/optuna_pruner_bench.py" "$@"
 }
 
+run_orchestrator() {
+  ninja -C "$build" -j2 hpod >/dev/null
+  /usr/bin/python3 "$here/tests/bench/orchestrator_bench.py" --hpod "$build/hpod" "$@"
+}
+
 case "$what" in
   storage) configure; run_storage "$@" ;;
   load) configure; run_load "$@" ;;
   pruners) configure; run_pruners "$@" ;;
-  all) configure; run_storage; run_pruners; run_load ;;
-  *) echo "usage: $0 storage|pruners|load|all [options]" >&2; exit 2 ;;
+  orchestrator) configure; run_orchestrator "$@" ;;
+  all) configure; run_storage; run_pruners; run_load; run_orchestrator ;;
+  *) echo "usage: $0 storage|pruners|load|orchestrator|all [options]" >&2; exit 2 ;;
 esac
