@@ -53,6 +53,8 @@ Result<json> json_body(const http::Request& req) {
     j = json::parse(req.body);
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument("body: invalid JSON: " + jc::describe_parse_error(req.body, e));
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument("body: invalid JSON: " + jc::describe_json_error(e));
   }
   if (!j.is_object()) return Status::InvalidArgument("body: must be a JSON object");
   return j;
