@@ -1,0 +1,18 @@
+// POSIX shell quoting: the one way hpod turns a value into shell text, for `shell`
+// trial commands and for generated batch scripts.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hpod {
+
+// `s` as one shell word that means exactly `s` to /bin/sh: bare when it consists only
+// of characters no shell treats specially, else in single quotes ('it'\''s').
+std::string shell_quote(std::string_view s);
+
+// Each word quoted, joined by single spaces.
+std::string shell_join(const std::vector<std::string>& words);
+
+}  // namespace hpod

@@ -1,0 +1,59 @@
+// Shared by the Slurm unit tests: a scratch directory and a LaunchSpec to start from.
+#pragma once
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "daemon/executors/executor.hpp"
+
+namespace hpod::testing {
+
+// A fresh directory under TMPDIR, removed with everything in it at scope exit.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag = "hpod-test") {
+    std::string templ = (std::filesystem::temp_directory_path() / (tag + ".XXXXXX")).string();
+    path_ = ::mkdtemp(templ.data());
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void spit(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+inline LaunchSpec slurm_launch_spec(const std::string& run_dir, const std::string& workdir) {
+  LaunchSpec s;
+  s.study = "demo";
+  s.trial_number = 7;
+  s.trial_id = 107;
+  s.argv = {"/bin/true"};
+  s.workdir = workdir;
+  s.run_dir = run_dir;
+  s.executor.type = ExecutorSpec::Type::kSlurm;
+  return s;
+}
+
+}  // namespace hpod::testing
