@@ -19,8 +19,21 @@ run_storage() {
   "$build/storage_bench" "$@"
 }
 
+# Needs a Slurm cluster: the one in SLURM_CONF, else the local test cluster, started here
+# and stopped on exit (root; scripts/slurm-local.sh installs slurm and munge if missing).
+run_slurm() {
+  ninja -C "$build" -j2 slurm_bench >/dev/null
+  if [ -z "${SLURM_CONF:-}" ]; then
+    local prefix=/tmp/hpod-slurm-bench
+    trap 'bash "$here/scripts/slurm-local.sh" stop '"$prefix"' >/dev/null 2>&1' EXIT
+    eval "$(bash "$here/scripts/slurm-local.sh" start "$prefix")"
+  fi
+  "$build/slurm_bench" "$@"
+}
+
 case "$what" in
   storage) configure; run_storage "$@" ;;
-  all) configure; run_storage ;;
-  *) echo "usage: $0 storage|all [options]" >&2; exit 2 ;;
+  slurm) configure; run_slurm "$@" ;;
+  all) configure; run_storage; run_slurm ;;
+  *) echo "usage: $0 storage|slurm|all [options]" >&2; exit 2 ;;
 esac

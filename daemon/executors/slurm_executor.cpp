@@ -34,6 +34,13 @@ JobStatus unknown_status(const std::string& reason) {
   return st;
 }
 
+// The name launch() gave the job; empty for refs that do not say.
+std::string expected_job_name(const JobRef& ref) {
+  json d = json::parse(ref.details, nullptr, /*allow_exceptions=*/false);
+  if (d.is_object() && d.contains("job_name") && d["job_name"].is_string()) return d["job_name"].get<std::string>();
+  return "";
+}
+
 bool says_invalid_job_id(const CommandResult& r) {
   return !r.timed_out && r.exit_code == 1 && r.err.find("Invalid job id") != std::string::npos;
 }
@@ -45,25 +52,39 @@ struct SlurmExecutor::Lookup {
   std::vector<const JobRef*> open;
   std::map<std::string, JobStatus>* result = nullptr;
 
-  // Answers every open job some record matches, from `source`.
-  void settle(SlurmExecutor& ex, const std::vector<SlurmJobRecord>& records, const char* source) {
-    std::unordered_map<std::string_view, const SlurmJobRecord*> by_id;
+  // Answers every open job some record matches, from `source`. A record must also carry
+  // the job's name: after slurmctld lost its state, job ids start again at 1 and an old
+  // id may name somebody else's job.
+  void settle(SlurmExecutor& ex, const std::vector<SlurmJobRecord>& records, Source source) {
+    std::unordered_multimap<std::string_view, const SlurmJobRecord*> by_id;
     for (const auto& rec : records) {
       by_id.emplace(rec.job_id, &rec);
-      by_id.emplace(rec.array_id, &rec);
+      if (rec.array_id != rec.job_id) by_id.emplace(rec.array_id, &rec);
     }
     std::vector<const JobRef*> still_open;
     for (const JobRef* ref : open) {
+      const std::string name = expected_job_name(*ref);
       const SlurmJobRecord* match = nullptr;
-      if (auto it = by_id.find(ref->id); it != by_id.end()) {
-        match = it->second;
-      } else if (ref->id.find('_') != std::string::npos) {
+      bool foreign = false;
+      auto consider = [&](const SlurmJobRecord* rec) {
+        if (name.empty() || rec->name == name) {
+          match = rec;
+        } else {
+          foreign = true;
+        }
+      };
+      auto [first, last] = by_id.equal_range(ref->id);
+      for (auto it = first; it != last; ++it) consider(it->second);
+      if (!match && ref->id.find('_') != std::string::npos) {
         for (const auto& rec : records)
-          if (slurm_id_matches(rec, ref->id)) match = &rec;
+          if (slurm_id_matches(rec, ref->id)) consider(&rec);
       }
       if (match) {
         (*result)[ref->id] = ex.status_from_record(*ref, *match, source);
       } else {
+        if (foreign)
+          ex.warn("slurm poll: job id " + ref->id + " now names a job that is not " + name +
+                  " (slurmctld state reset?); looking elsewhere");
         still_open.push_back(ref);
       }
     }
@@ -162,7 +183,7 @@ std::map<std::string, JobStatus> SlurmExecutor::poll(const std::vector<JobRef>& 
   CommandResult r = run({options_.squeue, "-h", "-t", "all", "-j", join_ids(lookup.open), "-O", squeue_format()},
                         options_.query_timeout);
   if (r.ok()) {
-    lookup.settle(*this, parse_squeue(r.out), "squeue");
+    lookup.settle(*this, parse_squeue(r.out), Source::kSqueue);
   } else if (!says_invalid_job_id(r)) {  // "Invalid job id": squeue knows none of them
     std::string why = r.describe("squeue") + " (will ask again)";
     warn("slurm poll: " + why);
@@ -184,7 +205,7 @@ void SlurmExecutor::settle_forgotten(Lookup& lookup) {
     CommandResult r = run({options_.sacct, "-n", "-P", "-X", "-j", join_ids(lookup.open), "-o", sacct_format()},
                           options_.query_timeout);
     if (r.ok()) {
-      lookup.settle(*this, parse_sacct(r.out), "sacct");
+      lookup.settle(*this, parse_sacct(r.out), Source::kSacct);
     } else if (r.err.find("accounting storage is disabled") != std::string::npos) {
       std::lock_guard lock(mu_);
       accounting_disabled_ = true;
@@ -198,7 +219,7 @@ void SlurmExecutor::settle_forgotten(Lookup& lookup) {
     CommandResult r = run({options_.sacct, "-c", "-n", "-P", "-j", join_ids(lookup.open), "-o", sacct_format()},
                           options_.query_timeout);
     if (r.ok()) {
-      lookup.settle(*this, parse_sacct(r.out), "sacct -c");
+      lookup.settle(*this, parse_sacct(r.out), Source::kJobcomp);
     } else if (r.timed_out) {
       doubt = r.describe("sacct -c");
     }
@@ -231,7 +252,7 @@ void SlurmExecutor::settle_forgotten(Lookup& lookup) {
   }
 }
 
-JobStatus SlurmExecutor::status_from_record(const JobRef& ref, const SlurmJobRecord& rec, const char* source) {
+JobStatus SlurmExecutor::status_from_record(const JobRef& ref, const SlurmJobRecord& rec, Source source) {
   JobStatus st;
   SlurmStateMapping m = map_slurm_state(rec.state);
   st.phase = m.phase;
@@ -254,13 +275,17 @@ JobStatus SlurmExecutor::status_from_record(const JobRef& ref, const SlurmJobRec
       st.state = rec.state;
       st.retryable = m.retryable;
       fill_where(ref, st, true);
-      fill_outcome(ref, st, rec.exit_code);
+      // The job completion file writes 0:0 for jobs that did not end on their own
+      // (CANCELLED, TIMEOUT, ...): only its COMPLETED and FAILED codes mean something.
+      bool code_known = source != Source::kJobcomp || rec.state == "COMPLETED" || rec.state == "FAILED";
+      fill_outcome(ref, st, code_known ? rec.exit_code : std::nullopt);
       std::string r = "Slurm job " + ref.id + " " + rec.state;
       if (rec.state == "CANCELLED") r += st.cancelled_by_hpod ? " by hpod" : " by someone else";
       if (st.exit_code >= 0) r += ", exit status " + std::to_string(st.exit_code);
       if (!rec.reason.empty() && rec.reason != "None") r += " (" + rec.reason + ")";
       if (m.retryable) r += "; the trial may be retried";
-      if (std::string_view(source) != "squeue") r += " [from " + std::string(source) + "]";
+      if (source == Source::kSacct) r += " [from sacct]";
+      if (source == Source::kJobcomp) r += " [from sacct -c, the job completion file]";
       st.reason = r;
       break;
     }

@@ -38,8 +38,8 @@ struct SlurmExecutorOptions {
   std::string sacct = "sacct";
   // Every call is bounded: while slurmctld is down the clients block ~9 s and then fail.
   std::chrono::milliseconds submit_timeout{30000};
-  std::chrono::milliseconds query_timeout{20000};
-  std::chrono::milliseconds cancel_timeout{20000};
+  std::chrono::milliseconds query_timeout{15000};
+  std::chrono::milliseconds cancel_timeout{15000};
   // Ask slurmdbd (`sacct`) about jobs squeue has forgotten. Switched off for the object's
   // lifetime the first time Slurm answers that accounting storage is disabled.
   bool use_accounting = true;
@@ -70,7 +70,8 @@ class SlurmExecutor final : public Executor {
   // After an sbatch timeout: the job may have been queued anyway; find it by name.
   std::optional<std::string> find_submitted(const std::string& job_name);
   void settle_forgotten(Lookup& lookup);
-  JobStatus status_from_record(const JobRef& ref, const SlurmJobRecord& record, const char* source);
+  enum class Source { kSqueue, kSacct, kJobcomp };
+  JobStatus status_from_record(const JobRef& ref, const SlurmJobRecord& record, Source source);
   JobStatus status_from_files(const JobRef& ref, int exit_code);
   void fill_outcome(const JobRef& ref, JobStatus& status, std::optional<int> slurm_exit_code);
   void fill_where(const JobRef& ref, JobStatus& status, bool finished);

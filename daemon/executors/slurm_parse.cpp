@@ -93,14 +93,21 @@ bool array_spec_contains(std::string_view spec, long task) {
 
 }  // namespace
 
-const char* squeue_format() { return "JobID:|,JobArrayID:|,State:|,exit_code:|,NodeList:|,TimeUsed:|,Reason:|"; }
+const char* squeue_format() {
+  return "JobID:|,JobArrayID:|,State:|,exit_code:|,NodeList:|,TimeUsed:|,Name:|,Reason:|";
+}
 
 std::vector<SlurmJobRecord> parse_squeue(std::string_view out) {
   std::vector<SlurmJobRecord> records;
   for_each_line(out, [&](std::string_view line) {
     auto f = split_fields<7>(line);
     if (!f) return;
+    // "<name>|<reason>": Slurm's reasons never contain '|', a job name may.
+    std::string_view name_and_reason = (*f)[6];
+    auto bar = name_and_reason.rfind('|');
+    if (bar == std::string_view::npos) return;
     SlurmJobRecord r;
+    r.name = std::string(name_and_reason.substr(0, bar));
     r.job_id = std::string(trim((*f)[0]));
     r.array_id = std::string(trim((*f)[1]));
     if (r.array_id.empty()) r.array_id = r.job_id;
@@ -108,19 +115,19 @@ std::vector<SlurmJobRecord> parse_squeue(std::string_view out) {
     if (auto raw = to_int<long>(trim((*f)[3]))) r.exit_code = exit_code_from_wait_status(*raw);
     r.nodes = node_list((*f)[4]);
     r.elapsed_s = parse_slurm_duration((*f)[5]);
-    r.reason = std::string(trim((*f)[6]));
+    r.reason = std::string(trim(name_and_reason.substr(bar + 1)));
     if (!valid_slurm_job_id(r.job_id) || r.state.empty()) return;
     records.push_back(std::move(r));
   });
   return records;
 }
 
-const char* sacct_format() { return "JobIDRaw,JobID,State,ExitCode,NodeList,Elapsed"; }
+const char* sacct_format() { return "JobIDRaw,JobID,State,ExitCode,NodeList,Elapsed,JobName"; }
 
 std::vector<SlurmJobRecord> parse_sacct(std::string_view out) {
   std::vector<SlurmJobRecord> records;
   for_each_line(out, [&](std::string_view line) {
-    auto f = split_fields<6>(line);
+    auto f = split_fields<7>(line);
     if (!f) return;
     SlurmJobRecord r;
     r.job_id = std::string(trim((*f)[0]));
@@ -132,6 +139,7 @@ std::vector<SlurmJobRecord> parse_sacct(std::string_view out) {
     r.exit_code = exit_code_from_pair(trim((*f)[3]));
     r.nodes = node_list((*f)[4]);
     r.elapsed_s = parse_slurm_duration((*f)[5]);
+    r.name = std::string((*f)[6]);
     if (r.state.empty()) return;
     records.push_back(std::move(r));
   });

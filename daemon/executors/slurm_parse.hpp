@@ -19,19 +19,21 @@ struct SlurmJobRecord {
   std::string state;     // first word only: sacct's "CANCELLED by 0" is "CANCELLED"
   std::string reason;    // squeue's reason ("Resources", "None", ...); empty from sacct
   std::string nodes;     // node list, empty before the job started
+  std::string name;      // the job name ("hpod-<study>-<number>" for hpod's jobs)
   std::optional<int> exit_code;   // the batch shell's status: exit status, or 128+N after signal N
   std::optional<long> elapsed_s;  // run time so far / in total
 };
 
 // squeue's --Format argument. "|" after every field (no width, so nothing is truncated);
-// the reason, which may contain spaces and commas, comes last.
+// the job name and the reason, which may contain spaces and commas, come last.
 const char* squeue_format();
 // Parses `squeue -h -O <squeue_format()>` output. Lines that do not parse are skipped.
 std::vector<SlurmJobRecord> parse_squeue(std::string_view out);
 
 // sacct's --format argument for `sacct -n -P -X -o <sacct_format()>` (and with -c).
 const char* sacct_format();
-// Parses that output ('|'-separated, one job per line; "JobID.batch" step lines skipped).
+// Parses that output ('|'-separated, one job per line, the job name last; "JobID.batch"
+// step lines skipped).
 std::vector<SlurmJobRecord> parse_sacct(std::string_view out);
 
 // "[D-]HH:MM:SS", "MM:SS", "M:SS" (squeue's TimeUsed, sacct's Elapsed) → seconds.

@@ -155,10 +155,10 @@ TEST_CASE("one squeue call per poll, for all jobs; states, reasons and attrs") {
   spit(c / "slurm_env", "SLURMD_NODENAME=gpu-04\nSLURM_JOB_ID=12\nCUDA_VISIBLE_DEVICES=0,1\n");
   spit(c / "exit_status", "3\n");
   fake.answer("squeue",
-              "10|10|PENDING|0||0:00|Resources|\n"
-              "11|11|RUNNING|0|gpu-03|1:05|None|\n"
-              "12|12|FAILED|768|gpu-04|0:07|NonZeroExitCode|\n"
-              "13|13|NODE_FAIL|15|gpu-05|10:00|NodeDown|\n");
+              "10|10|PENDING|0||0:00|hpod-demo-10|Resources|\n"
+              "11|11|RUNNING|0|gpu-03|1:05|hpod-demo-11|None|\n"
+              "12|12|FAILED|768|gpu-04|0:07|hpod-demo-12|NonZeroExitCode|\n"
+              "13|13|NODE_FAIL|15|gpu-05|10:00|hpod-demo-13|NodeDown|\n");
   SlurmExecutor ex(fake.options());
   std::vector<JobRef> refs = {slurm_ref("10", a.path()), slurm_ref("11", b.path()), slurm_ref("12", c.path()),
                               slurm_ref("13", d.path()), JobRef{"local", "123:456", "/x", "{}"},
@@ -198,7 +198,7 @@ TEST_CASE("one squeue call per poll, for all jobs; states, reasons and attrs") {
 TEST_CASE("CANCELLED by hpod or by someone else; the mark survives a new executor object") {
   FakeSlurm fake;
   ScratchDir a("hpod-run"), b("hpod-run");
-  fake.answer("squeue", "20|20|CANCELLED|15|n1|0:30|None|\n21|21|CANCELLED|0||0:00|Priority|\n");
+  fake.answer("squeue", "20|20|CANCELLED|15|n1|0:30|hpod-demo-20|None|\n21|21|CANCELLED|0||0:00|hpod-demo-21|Priority|\n");
   {
     SlurmExecutor ex(fake.options());
     auto st = ex.poll({slurm_ref("20", a.path()), slurm_ref("21", b.path())});
@@ -311,16 +311,16 @@ TEST_CASE("jobs squeue forgot are settled from sacct, then sacct -c, in one call
   ScratchDir a("hpod-run"), b("hpod-run"), c("hpod-run"), d("hpod-run");
   spit(b / "exit_status", "143\n");
   // 60 is still known; 61 only to accounting; 62 only to the job completion file; 63 to nobody.
-  fake.answer("squeue", "60|60|RUNNING|0|n1|0:05|None|\n");
-  fake.answer("sacct", "61|61|COMPLETED|0:0|n1|00:00:09\n61.batch|61.batch|COMPLETED|0:0|n1|00:00:09\n");
-  fake.answer("sacct-c", "62|62|TIMEOUT|0:0|n2|00:01:21\n",
+  fake.answer("squeue", "60|60|RUNNING|0|n1|0:05|hpod-demo-60|None|\n");
+  fake.answer("sacct", "61|61|COMPLETED|0:0|n1|00:00:09|x\n61.batch|61.batch|COMPLETED|0:0|n1|00:00:09|x\n");
+  fake.answer("sacct-c", "62|62|TIMEOUT|0:0|n2|00:01:21|x\n64|64|CANCELLED by 0|0:0|n2|00:00:03|x\n",
               "sacct: error: Unknown type ArrayJobId: 8\n");
   SlurmExecutor ex(fake.options());
   auto st = ex.poll({slurm_ref("60", a.path()), slurm_ref("61", a.path()), slurm_ref("62", b.path()),
-                     slurm_ref("63", c.path())});
+                     slurm_ref("63", c.path()), slurm_ref("64", d.path())});
   CHECK(fake.calls("squeue").size() == 1);
-  CHECK(fake.calls("sacct") == std::vector<std::string>{std::string("-n -P -X -j 61,62,63 -o ") + sacct_format()});
-  CHECK(fake.calls("sacct-c") == std::vector<std::string>{std::string("-c -n -P -j 62,63 -o ") + sacct_format()});
+  CHECK(fake.calls("sacct") == std::vector<std::string>{std::string("-n -P -X -j 61,62,63,64 -o ") + sacct_format()});
+  CHECK(fake.calls("sacct-c") == std::vector<std::string>{std::string("-c -n -P -j 62,63,64 -o ") + sacct_format()});
 
   CHECK(st["60"].phase == JobPhase::kRunning);
   CHECK(st["61"].state == "COMPLETED");
@@ -333,7 +333,10 @@ TEST_CASE("jobs squeue forgot are settled from sacct, then sacct -c, in one call
   CHECK(st["63"].phase == JobPhase::kFinished);
   CHECK(st["63"].state == "LOST");
   CHECK(st["63"].retryable);
-  (void)d;
+  // The job completion file's 0:0 for a cancelled job is no exit status.
+  CHECK(st["64"].state == "CANCELLED");
+  CHECK(st["64"].exit_code == -1);
+  CHECK(st["64"].attrs.count("exit_code") == 0);
 }
 
 TEST_CASE("a forgotten job stays kUnknown while a source that might know it does not answer") {
@@ -359,7 +362,7 @@ TEST_CASE("a forgotten job stays kUnknown while a source that might know it does
 TEST_CASE("array-style ids are polled and matched; ids that are no Slurm ids never reach squeue") {
   FakeSlurm fake;
   ScratchDir a("hpod-run");
-  fake.answer("squeue", "8|8_[2-5%2]|PENDING|0||0:00|JobArrayTaskLimit|\n10|8_1|RUNNING|0|vm|0:01|None|\n");
+  fake.answer("squeue", "8|8_[2-5%2]|PENDING|0||0:00|hpod-demo-8|JobArrayTaskLimit|\n10|8_1|RUNNING|0|vm|0:01|hpod-demo-10|None|\n");
   SlurmExecutor ex(fake.options());
   auto st = ex.poll({slurm_ref("8_1", a.path()), slurm_ref("8_4", a.path()), slurm_ref("12;rm -rf", a.path())});
   CHECK(fake.calls("squeue") == std::vector<std::string>{std::string("-h -t all -j 8_1,8_4 -O ") + squeue_format()});
@@ -376,4 +379,27 @@ TEST_CASE("an empty poll calls nothing") {
   CHECK(ex.poll({}).empty());
   CHECK(ex.poll({JobRef{"local", "1:2", "/x", "{}"}}).empty());
   CHECK(fake.calls("squeue").empty());
+}
+
+TEST_CASE("a job id that now names somebody else's job is not taken for ours") {
+  // After slurmctld loses its state, ids start again at 1: job 5 in squeue is a stranger,
+  // ours is in the job completion file.
+  FakeSlurm fake;
+  ScratchDir a("hpod-run"), b("hpod-run");
+  fake.answer("squeue", "5|5|RUNNING|0|n1|0:10|somebody's job|None|\n6|6|PENDING|0||0:00|hpod-demo-6|Priority|\n");
+  fake.answer("sacct", "", "Slurm accounting storage is disabled\n", 1);
+  fake.answer("sacct-c", "5|5|FAILED|2:0|n1|00:00:10|somebody's job\n5|5|COMPLETED|0:0|n2|00:05:00|hpod-demo-5\n");
+  std::vector<std::string> warnings;
+  auto options = fake.options();
+  options.warn = [&](const std::string& w) { warnings.push_back(w); };
+  SlurmExecutor ex(options);
+  JobRef ours{"slurm", "5", a.path(), R"({"job_name":"hpod-demo-5"})"};
+  JobRef pending{"slurm", "6", b.path(), R"({"job_name":"hpod-demo-6"})"};
+  auto st = ex.poll({ours, pending});
+  CHECK(st["5"].phase == JobPhase::kFinished);
+  CHECK(st["5"].state == "COMPLETED");
+  CHECK(st["5"].attrs["node"] == "\"n2\"");
+  CHECK(st["6"].phase == JobPhase::kPending);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("job id 5 now names a job that is not hpod-demo-5") != std::string::npos);
 }
