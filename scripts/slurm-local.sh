@@ -273,6 +273,16 @@ EOF
   log "config written to $ETC (ports $port/$((port + 1)), node $node, $cpus CPUs, $gpus GPUs)"
 }
 
+# wait_for_pid NAME: until the daemon wrote its pid file and runs (10 s at most).
+wait_for_pid() {
+  local deadline=$(( $(date +%s) + 10 ))
+  until our_pid "$RUN/$1.pid" "$1" >/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || die "$1 did not start (no live pid in $RUN/$1.pid); see $LOGD/$1.log"
+    sleep 0.1
+  done
+  log "$1 started ($(elapsed))"
+}
+
 do_start() {
   install_packages
   [ "$(id -u)" = 0 ] || die "must run as root (slurmd launches the jobs; SlurmUser=root)"
@@ -300,12 +310,7 @@ do_start() {
     rm -f "$RUN/munged.pid"
     "$munged" --force --socket="$sock" --key-file="$MUNGE_DIR/munge.key" --log-file="$LOGD/munged.log" \
       --pid-file="$RUN/munged.pid" --seed-file="$MUNGE_DIR/munged.seed" || die "munged failed; see $LOGD/munged.log"
-    deadline=$(( $(date +%s) + 10 ))
-    until our_pid "$RUN/munged.pid" munged >/dev/null; do
-      [ "$(date +%s)" -lt "$deadline" ] || die "munged did not write its pid file; see $LOGD/munged.log"
-      sleep 0.1
-    done
-    log "munged started ($(elapsed))"
+    wait_for_pid munged
   fi
   "$munge" -n -S "$sock" | "$unmunge" -S "$sock" >/dev/null || die "munge round trip failed; see $LOGD/munged.log"
 
@@ -332,12 +337,7 @@ do_start() {
   else
     rm -f "$RUN/slurmd.pid"
     "$slurmd" -f "$CONF" -N "$(node_name)" || die "slurmd failed; see $LOGD/slurmd.log"
-    deadline=$(( $(date +%s) + 10 ))
-    until our_pid "$RUN/slurmd.pid" slurmd >/dev/null; do
-      [ "$(date +%s)" -lt "$deadline" ] || die "slurmd did not stay up; see $LOGD/slurmd.log"
-      sleep 0.1
-    done
-    log "slurmd started ($(elapsed))"
+    wait_for_pid slurmd
   fi
 
   deadline=$(( $(date +%s) + ${HPOD_SLURM_TIMEOUT:-60} ))

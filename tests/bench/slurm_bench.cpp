@@ -6,49 +6,28 @@
 //
 // Jobs are submitted held (--hold), so they stay PENDING and never run; all of them are
 // cancelled at the end (also when the benchmark fails half-way).
-#include <stdlib.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "daemon/executors/slurm_executor.hpp"
+#include "tests/support/slurm_test_support.hpp"
 
 using namespace hpod;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using hpod::testing::CountingRunner;
 
 namespace {
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
-class CountingRunner final : public CommandRunner {
- public:
-  CommandResult run(const Command& c) override {
-    {
-      std::lock_guard lock(mu_);
-      ++calls_[fs::path(c.argv.at(0)).filename().string()];
-    }
-    return inner_.run(c);
-  }
-  std::map<std::string, int> take() {
-    std::lock_guard lock(mu_);
-    return std::exchange(calls_, {});
-  }
-
- private:
-  ProcessRunner inner_;
-  std::mutex mu_;
-  std::map<std::string, int> calls_;
-};
 
 // Every job id the benchmark queued, cancelled in one scancel at scope exit.
 class Cleanup {
@@ -68,18 +47,6 @@ class Cleanup {
 
  private:
   std::vector<std::string> ids_;
-};
-
-struct Dir {
-  std::string path;
-  Dir() {
-    std::string templ = (fs::temp_directory_path() / "hpod-slurm-bench.XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
 };
 
 // Thrown so that the job cleanup runs on the way out.
@@ -106,7 +73,7 @@ int bench(int argc, char** argv) {
   if (!std::getenv("SLURM_CONF")) die("SLURM_CONF is not set (eval \"$(scripts/slurm-local.sh start)\")");
   if (jobs < 1 || polls < 1 || baseline < 1) die("--jobs, --polls and --baseline must be >= 1");
 
-  Dir dir;
+  hpod::testing::ScratchDir dir("hpod-slurm-bench");
   Cleanup cleanup;
   auto counter = std::make_shared<CountingRunner>();
   SlurmExecutorOptions options;
@@ -123,8 +90,8 @@ int bench(int argc, char** argv) {
     spec.trial_number = i;
     spec.trial_id = i;
     spec.argv = {"/bin/true"};
-    spec.run_dir = dir.path + "/" + std::to_string(i);
-    spec.workdir = dir.path;
+    spec.run_dir = dir / std::to_string(i);
+    spec.workdir = dir.path();
     spec.env = {{"HPOD_STUDY", "bench"}, {"HPOD_TRIAL_NUMBER", std::to_string(i)}};
     spec.executor.type = ExecutorSpec::Type::kSlurm;
     spec.executor.slurm.gres = "gpu:1";

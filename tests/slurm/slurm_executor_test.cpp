@@ -12,64 +12,29 @@
 #include <thread>
 
 #include "daemon/executors/slurm_executor.hpp"
+#include "tests/support/slurm_test_support.hpp"
 
 using namespace hpod;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using hpod::testing::CountingRunner;
+using hpod::testing::ScratchDir;
+using hpod::testing::slurp;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 CommandResult run(std::vector<std::string> argv) { return ProcessRunner().run(Command{std::move(argv), 30s}); }
 
-// A scratch directory the jobs can write to (slurmd runs on this machine, as root).
-class RunsDir {
+// A scratch directory the jobs write to (slurmd runs on this machine, as root).
+class RunsDir : public ScratchDir {
  public:
-  RunsDir() {
-    std::string templ = (fs::temp_directory_path() / "hpod-slurm-test.XXXXXX").string();
-    path_ = ::mkdtemp(templ.data());
-  }
-  ~RunsDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
+  RunsDir() : ScratchDir("hpod-slurm-test") {}
   std::string make(const std::string& name) const {
-    std::string p = path_ + "/" + name;
+    std::string p = *this / name;
     fs::create_directories(p);
     return p;
   }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Counts the commands it runs (by argv[0]'s base name), and runs them for real.
-class CountingRunner final : public CommandRunner {
- public:
-  CommandResult run(const Command& c) override {
-    {
-      std::lock_guard lock(mu_);
-      ++calls_[fs::path(c.argv.at(0)).filename().string()];
-    }
-    return inner_.run(c);
-  }
-  int calls(const std::string& name) {
-    std::lock_guard lock(mu_);
-    return calls_[name];
-  }
-
- private:
-  ProcessRunner inner_;
-  std::mutex mu_;
-  std::map<std::string, int> calls_;
 };
 
 // Launches through an executor and, at scope exit, cancels every job it launched and

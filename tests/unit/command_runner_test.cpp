@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "daemon/executors/command_runner.hpp"
-#include "slurm_test_support.hpp"
+#include "tests/support/slurm_test_support.hpp"
 
 using namespace hpod;
 using namespace std::chrono_literals;

@@ -8,7 +8,7 @@
 
 #include "daemon/executors/command_runner.hpp"
 #include "daemon/executors/slurm_batch_script.hpp"
-#include "slurm_test_support.hpp"
+#include "tests/support/slurm_test_support.hpp"
 
 using namespace hpod;
 using hpod::testing::ScratchDir;

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "daemon/executors/slurm_executor.hpp"
-#include "slurm_test_support.hpp"
+#include "tests/support/slurm_test_support.hpp"
 
 using namespace hpod;
 using namespace std::chrono_literals;

@@ -1,13 +1,18 @@
-// Shared by the Slurm unit tests: a scratch directory and a LaunchSpec to start from.
+// Shared by the executor tests (unit and real-cluster) and the Slurm benchmark: a scratch
+// directory, whole-file read/write, a LaunchSpec to start from, and a runner that counts
+// the commands it runs.
 #pragma once
 
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 
+#include "daemon/executors/command_runner.hpp"
 #include "daemon/executors/executor.hpp"
 
 namespace hpod::testing {
@@ -55,5 +60,31 @@ inline LaunchSpec slurm_launch_spec(const std::string& run_dir, const std::strin
   s.executor.type = ExecutorSpec::Type::kSlurm;
   return s;
 }
+
+// Runs commands for real and counts them by argv[0]'s base name ("squeue", "sacct").
+class CountingRunner final : public CommandRunner {
+ public:
+  CommandResult run(const Command& c) override {
+    {
+      std::lock_guard lock(mu_);
+      ++calls_[std::filesystem::path(c.argv.at(0)).filename().string()];
+    }
+    return inner_.run(c);
+  }
+  int calls(const std::string& name) {
+    std::lock_guard lock(mu_);
+    return calls_[name];
+  }
+  // The counts so far; starts counting from zero again.
+  std::map<std::string, int> take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(calls_, {});
+  }
+
+ private:
+  ProcessRunner inner_;
+  std::mutex mu_;
+  std::map<std::string, int> calls_;
+};
 
 }  // namespace hpod::testing
