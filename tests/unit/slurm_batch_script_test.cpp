@@ -101,7 +101,7 @@ TEST_CASE("unset executor fields give no #SBATCH line") {
                                                           "--error=/r/stderr", "--chdir=/w", "--no-requeue"});
 }
 
-TEST_CASE("#SBATCH quoting survives spaces, quotes, backslashes and '#'; '%' is doubled in file names") {
+TEST_CASE("#SBATCH quoting survives spaces, quotes, backslashes and '#' and '%' is doubled in file names") {
   for (std::string word : {"plain", "two words", "it's", "say \"hi\"", "back\\slash", "hash # tag", "", "%j"}) {
     CAPTURE(word);
     CHECK(sbatch_words("#SBATCH " + sbatch_directive_quote(word) + "\n") == std::vector<std::string>{word});
@@ -187,7 +187,7 @@ TEST_CASE("the script runs the command with its environment and records status a
   CHECK(files == 3);  // job.sbatch, slurm_env, exit_status
 }
 
-TEST_CASE("a job without GPUs records no CUDA_VISIBLE_DEVICES; the study's env can set it") {
+TEST_CASE("a job without GPUs records no CUDA_VISIBLE_DEVICES but the study's env can set it") {
   ScratchDir dir("hpod-script");
   LaunchSpec spec = slurm_launch_spec(dir.path(), dir.path());
   std::string path = dir / slurm_files::kScript;

@@ -148,7 +148,7 @@ TEST_CASE("an sbatch that times out is Unavailable, unless the job was queued an
   CHECK(adopted->id == "77");
 }
 
-TEST_CASE("one squeue call per poll, for all jobs; states, reasons and attrs") {
+TEST_CASE("one squeue call per poll for all jobs gives states, reasons and attrs") {
   FakeSlurm fake;
   ScratchDir a("hpod-run"), b("hpod-run"), c("hpod-run"), d("hpod-run");
   spit(b / "slurm_env", "SLURMD_NODENAME=gpu-03\nSLURM_JOB_ID=11\nCUDA_VISIBLE_DEVICES=2\n");
@@ -195,7 +195,7 @@ TEST_CASE("one squeue call per poll, for all jobs; states, reasons and attrs") {
   CHECK(st["13"].exit_code == 143);  // from Slurm: the script never recorded one
 }
 
-TEST_CASE("CANCELLED by hpod or by someone else; the mark survives a new executor object") {
+TEST_CASE("CANCELLED by hpod or by someone else and the mark survives a new executor object") {
   FakeSlurm fake;
   ScratchDir a("hpod-run"), b("hpod-run");
   fake.answer("squeue", "20|20|CANCELLED|15|n1|0:30|hpod-demo-20|None|\n21|21|CANCELLED|0||0:00|hpod-demo-21|Priority|\n");
@@ -359,7 +359,7 @@ TEST_CASE("a forgotten job stays kUnknown while a source that might know it does
   CHECK(st["70"].state == "COMPLETED");
 }
 
-TEST_CASE("array-style ids are polled and matched; ids that are no Slurm ids never reach squeue") {
+TEST_CASE("array-style ids are polled and matched and ids that are no Slurm ids never reach squeue") {
   FakeSlurm fake;
   ScratchDir a("hpod-run");
   fake.answer("squeue", "8|8_[2-5%2]|PENDING|0||0:00|hpod-demo-8|JobArrayTaskLimit|\n10|8_1|RUNNING|0|vm|0:01|hpod-demo-10|None|\n");
