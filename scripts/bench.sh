@@ -25,7 +25,7 @@ run_slurm() {
   ninja -C "$build" -j2 slurm_bench >/dev/null
   if [ -z "${SLURM_CONF:-}" ]; then
     local prefix=/tmp/hpod-slurm-bench
-    trap 'bash "$here/scripts/slurm-local.sh" stop '"$prefix"' >/dev/null 2>&1' EXIT
+    trap 'bash "$here/scripts/slurm-local.sh" stop --purge '"$prefix"' >/dev/null 2>&1' EXIT
     eval "$(bash "$here/scripts/slurm-local.sh" start "$prefix")"
   fi
   "$build/slurm_bench" "$@"

@@ -6,7 +6,8 @@
 # Usage:
 #   eval "$(scripts/slurm-local.sh start [PREFIX])"   # start (idempotent); exports SLURM_CONF
 #   scripts/slurm-local.sh status [PREFIX]            # what runs; rc 0 only if all three do
-#   scripts/slurm-local.sh stop [PREFIX]              # cancel all jobs, stop our daemons
+#   scripts/slurm-local.sh stop [--purge] [PREFIX]    # cancel all jobs, stop our daemons
+#                                                     # (--purge: then delete PREFIX)
 #
 # PREFIX defaults to $HPOD_SLURM_PREFIX, else /tmp/hpod-slurm. `start` prints only the
 # `export SLURM_CONF=PREFIX/etc/slurm.conf` line on stdout (everything else goes to
@@ -36,9 +37,11 @@ umask 022
 cmd="${1:-}"
 case "$cmd" in
   start|stop|status) shift ;;
-  -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
-  *) echo "usage: $0 start|stop|status [PREFIX]" >&2; exit 2 ;;
+  -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+  *) echo "usage: $0 start|stop [--purge]|status [PREFIX]" >&2; exit 2 ;;
 esac
+PURGE=0
+if [ "$cmd" = stop ] && [ "${1:-}" = --purge ]; then PURGE=1; shift; fi
 
 log() { printf '[slurm-local] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -136,6 +139,19 @@ do_stop() {
   stop_daemon slurmd || rc=1
   stop_daemon slurmctld || rc=1
   stop_daemon munged || rc=1
+  if [ "$PURGE" = 1 ]; then
+    if [ "$rc" != 0 ]; then
+      log "not deleting $PREFIX: something did not stop"
+    elif [ ! -e "$PREFIX/.hpod-slurm-local" ]; then
+      log "not deleting $PREFIX: it was not made by this script"; rc=1
+    else
+      local sock_dir
+      sock_dir=$(cat "$RUN/munge-socket-dir" 2>/dev/null || true)
+      case "$sock_dir" in */hpod-slurm-munge-*) rm -rf -- "$sock_dir" ;; esac
+      rm -rf -- "$PREFIX"
+      log "deleted $PREFIX"
+    fi
+  fi
   return "$rc"
 }
 
@@ -194,6 +210,7 @@ write_config() {
   [[ "$node" =~ ^[A-Za-z0-9_-]+$ ]] || die "host name '$node' is not a usable node name"
 
   mkdir -p "$ETC" "$RUN" "$LOGD" "$STATE" "$SPOOL/slurmd" "$DEV" "$MUNGE_DIR"
+  : > "$PREFIX/.hpod-slurm-local"   # stop --purge deletes only what carries this mark
   chmod 755 "$PREFIX" "$MUNGE_DIR"
   sock_dir=$(munge_socket_dir)
   mkdir -p "$sock_dir"; chmod 755 "$sock_dir"

@@ -33,7 +33,7 @@ if [ "${HPOD_NO_SLURM:-0}" = 1 ]; then
   echo "HPOD_NO_SLURM=1: no cluster; slurm tests will be skipped"
   unset SLURM_CONF
 else
-  trap 'bash "$here/scripts/slurm-local.sh" stop "$slurm_prefix"' EXIT
+  trap 'bash "$here/scripts/slurm-local.sh" stop --purge "$slurm_prefix"' EXIT
   if slurm_env=$(bash scripts/slurm-local.sh start "$slurm_prefix"); then
     eval "$slurm_env"
     echo "SLURM_CONF=$SLURM_CONF"
@@ -52,7 +52,7 @@ if [ -n "${SLURM_CONF:-}" ]; then
   # No test may leave a job behind.
   left=$(timeout 30 squeue -h -o '%i %j %T' 2>&1)
   if [ -n "$left" ]; then echo "jobs left in the queue after the tests:"; echo "$left"; failed+=(slurm-leftover-jobs); fi
-  bash scripts/slurm-local.sh stop "$slurm_prefix" && trap - EXIT
+  bash scripts/slurm-local.sh stop --purge "$slurm_prefix" && trap - EXIT
 fi
 
 step "unit tests under ASan + UBSan (clang)"

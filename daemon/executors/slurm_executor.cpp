@@ -180,7 +180,10 @@ std::map<std::string, JobStatus> SlurmExecutor::poll(const std::vector<JobRef>& 
   if (lookup.open.empty()) return result;
 
   // One squeue call for every job; -t all keeps finished jobs (until MinJobAge) in view.
-  CommandResult r = run({options_.squeue, "-h", "-t", "all", "-j", join_ids(lookup.open), "-O", squeue_format()},
+  // With several ids squeue fetches every job slurmctld holds and filters them itself;
+  // naming our user makes slurmctld send only ours (hpod submits as itself).
+  CommandResult r = run({options_.squeue, "-h", "-t", "all", "-u", std::to_string(::getuid()), "-j",
+                         join_ids(lookup.open), "-O", squeue_format()},
                         options_.query_timeout);
   if (r.ok()) {
     lookup.settle(*this, parse_squeue(r.out), Source::kSqueue);

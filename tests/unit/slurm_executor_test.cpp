@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -68,6 +69,11 @@ class FakeSlurm {
  private:
   ScratchDir dir_;
 };
+
+// The arguments poll() passes to squeue for these ids.
+std::string squeue_call(const std::string& ids) {
+  return "-h -t all -u " + std::to_string(::getuid()) + " -j " + ids + " -O " + squeue_format();
+}
 
 JobRef slurm_ref(const std::string& id, const std::string& run_dir) { return JobRef{"slurm", id, run_dir, "{}"}; }
 
@@ -165,7 +171,7 @@ TEST_CASE("one squeue call per poll for all jobs gives states, reasons and attrs
                               slurm_ref("11", b.path())};
   auto st = ex.poll(refs);
 
-  CHECK(fake.calls("squeue") == std::vector<std::string>{std::string("-h -t all -j 10,11,12,13 -O ") + squeue_format()});
+  CHECK(fake.calls("squeue") == std::vector<std::string>{squeue_call("10,11,12,13")});
   CHECK(fake.calls("sacct").empty());
   REQUIRE(st.size() == 4);  // the local job is not ours; the duplicate is answered once
 
@@ -365,7 +371,7 @@ TEST_CASE("array-style ids are polled and matched and ids that are no Slurm ids 
   fake.answer("squeue", "8|8_[2-5%2]|PENDING|0||0:00|hpod-demo-8|JobArrayTaskLimit|\n10|8_1|RUNNING|0|vm|0:01|hpod-demo-10|None|\n");
   SlurmExecutor ex(fake.options());
   auto st = ex.poll({slurm_ref("8_1", a.path()), slurm_ref("8_4", a.path()), slurm_ref("12;rm -rf", a.path())});
-  CHECK(fake.calls("squeue") == std::vector<std::string>{std::string("-h -t all -j 8_1,8_4 -O ") + squeue_format()});
+  CHECK(fake.calls("squeue") == std::vector<std::string>{squeue_call("8_1,8_4")});
   CHECK(st["8_1"].phase == JobPhase::kRunning);
   CHECK(st["8_4"].phase == JobPhase::kPending);
   CHECK(st["8_4"].reason == "JobArrayTaskLimit");
