@@ -19,6 +19,24 @@ run_storage() {
   "$build/storage_bench" "$@"
 }
 
+run_load() {
+  ninja -C "$build" -j2 hpod report_load >/dev/null
+  echo "== hpod"
+  "$build/report_load" --hpod "$build/hpod" "$@"
+  echo
+  echo "== Optuna 3.1 (the same reports through its SQLite storage)"
+  /usr/bin/python3 "$here/tests/bench/optuna_report_load.py"
+}
+
+# Pruners: steps consumed / best value on simulated learning curves and decision latency
+# at 10,000 trials, hpod vs Optuna 3.1 (Debian's /usr/bin/python3). Options go to
+# pruner_bench, e.g. `scripts/bench.sh pruners --sampler hash` or `--mode latency`.
+run_pruners() {
+  ninja -C "$build" -j2 pruner_bench >/dev/null
+  "$build/pruner_bench" --python /usr/bin/python3 \
+    --optuna-script "$here/tests/bench/optuna_pruner_bench.py" "$@"
+}
+
 # Needs a Slurm cluster: the one in SLURM_CONF, else the local test cluster, started here
 # and stopped on exit (root; scripts/slurm-local.sh installs slurm and munge if missing).
 run_slurm() {
@@ -33,7 +51,9 @@ run_slurm() {
 
 case "$what" in
   storage) configure; run_storage "$@" ;;
+  load) configure; run_load "$@" ;;
+  pruners) configure; run_pruners "$@" ;;
   slurm) configure; run_slurm "$@" ;;
-  all) configure; run_storage; run_slurm ;;
-  *) echo "usage: $0 storage|slurm|all [options]" >&2; exit 2 ;;
+  all) configure; run_storage; run_pruners; run_load; run_slurm ;;
+  *) echo "usage: $0 storage|pruners|load|slurm|all [options]" >&2; exit 2 ;;
 esac

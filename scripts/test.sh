@@ -58,8 +58,11 @@ fi
 step "unit tests under ASan + UBSan (clang)"
 if CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
       -DCMAKE_CXX_FLAGS="-O1 -g" -DHPOD_SANITIZE=ON -DHPOD_UNIT_ONLY=ON >/dev/null &&
-   ninja -C build-asan -j2 unit_tests; then
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build-asan/unit_tests || failed+=(asan-unit-tests)
+   ninja -C build-asan -j2 unit_tests fuzz_regress_study_spec fuzz_regress_api; then
+  export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+  ./build-asan/unit_tests || failed+=(asan-unit-tests)
+  ./build-asan/fuzz_regress_study_spec tests/fuzz/corpus_study_spec tests/fuzz/regressions_study_spec || failed+=(asan-fuzz-regressions)
+  ./build-asan/fuzz_regress_api tests/fuzz/corpus_api tests/fuzz/regressions_api || failed+=(asan-fuzz-regressions)
 else
   failed+=(asan-build)
 fi
