@@ -261,7 +261,7 @@ JobStatus SlurmExecutor::status_from_record(const JobRef& ref, const SlurmJobRec
   st.phase = m.phase;
   st.attrs["slurm_job_id"] = json(ref.id).dump();
   st.attrs["state"] = json(rec.state).dump();
-  if (!rec.reason.empty()) st.attrs["reason"] = json(rec.reason).dump();
+  if (!rec.reason.empty() && rec.reason != "None") st.attrs["reason"] = json(rec.reason).dump();
   if (!rec.nodes.empty()) st.attrs["node"] = json(rec.nodes).dump();
   if (rec.elapsed_s) st.attrs["elapsed"] = json(*rec.elapsed_s).dump();
   switch (m.phase) {
