@@ -37,6 +37,11 @@ run_pruners() {
     --optuna-script "$here/tests/bench/optuna_pruner_bench.py" "$@"
 }
 
+run_orchestrator() {
+  ninja -C "$build" -j2 hpod >/dev/null
+  /usr/bin/python3 "$here/tests/bench/orchestrator_bench.py" --hpod "$build/hpod" "$@"
+}
+
 # Needs a Slurm cluster: the one in SLURM_CONF, else the local test cluster, started here
 # and stopped on exit (root; scripts/slurm-local.sh installs slurm and munge if missing).
 run_slurm() {
@@ -53,7 +58,8 @@ case "$what" in
   storage) configure; run_storage "$@" ;;
   load) configure; run_load "$@" ;;
   pruners) configure; run_pruners "$@" ;;
+  orchestrator) configure; run_orchestrator "$@" ;;
   slurm) configure; run_slurm "$@" ;;
-  all) configure; run_storage; run_pruners; run_load; run_slurm ;;
-  *) echo "usage: $0 storage|pruners|load|slurm|all [options]" >&2; exit 2 ;;
+  all) configure; run_storage; run_pruners; run_load; run_orchestrator; run_slurm ;;
+  *) echo "usage: $0 storage|pruners|load|orchestrator|slurm|all [options]" >&2; exit 2 ;;
 esac

@@ -105,7 +105,9 @@ void register_trial_routes(Router& r, Api::Context& c) {
   });
 
   r.add("DELETE", "/api/v1/trials/{id}", Access::kAdmin, [&c](http::Request& req, const PathParams& p, std::shared_ptr<http::Responder> out) {
-    auto [s, t] = c.service.find_trial(trial_id(p));
+    auto found = c.service.find_trial(trial_id(p));
+    StudyRuntime* s = found.first;
+    const FrozenTrial* t = found.second;
     if (!s) return respond_error(*out, 404, "not_found", "no trial with id " + p.at("id"));
     std::string reason = "killed by the operator";
     if (auto it = req.query.find("reason"); it != req.query.end() && !it->second.empty()) reason += ": " + it->second;
