@@ -6,7 +6,7 @@ std::string shell_quote(std::string_view s) {
   std::string q = "'";
   for (char c : s) {
     if (c == '\'') {
-      q += "'\\''";
+      q += "'\"'\"'";
     } else {
       q += c;
     }

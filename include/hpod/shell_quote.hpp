@@ -9,7 +9,7 @@
 namespace hpod {
 
 // `s` as one shell word that means exactly `s` to /bin/sh, in single quotes
-// ('it'\''s'), whatever it holds; always quoted, so a value placed inside the user's own
+// ('it'"'"'s'), whatever it holds; always quoted, so a value placed inside the user's own
 // text ("--lr={lr}") never depends on what characters it happens to contain.
 std::string shell_quote(std::string_view s);
 

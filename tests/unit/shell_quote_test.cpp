@@ -11,7 +11,7 @@ TEST_CASE("shell_quote single-quotes every word") {
   CHECK(shell_quote("0.001") == "'0.001'");
   CHECK(shell_quote("") == "''");
   CHECK(shell_quote("two words") == "'two words'");
-  CHECK(shell_quote("it's") == "'it'\\''s'");
+  CHECK(shell_quote("it's") == "'it'\"'\"'s'");
   CHECK(shell_quote("$HOME `id` *") == "'$HOME `id` *'");
   CHECK(shell_quote("a\nb") == "'a\nb'");
   CHECK(shell_join({"python3", "train.py", "--name", "my run"}) == "'python3' 'train.py' '--name' 'my run'");
