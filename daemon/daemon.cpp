@@ -12,6 +12,7 @@
 #include "daemon/api/api.hpp"
 #include "daemon/events/event_hub.hpp"
 #include "daemon/executors/local_executor.hpp"
+#include "daemon/executors/slurm_executor.hpp"
 #include "daemon/orchestrator/orchestrator.hpp"
 #include "daemon/studies_dir.hpp"
 #include "daemon/http/server.hpp"
@@ -76,7 +77,10 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   log::info("loaded " + std::to_string(service.studies().size()) + " studies");
 
   LocalExecutor local_executor;
-  std::map<std::string, Executor*> executors{{"local", &local_executor}};
+  SlurmExecutorOptions slurm_options;  // Slurm's clients from PATH; SLURM_CONF from the environment
+  slurm_options.warn = [](const std::string& m) { log::warn(m); };
+  SlurmExecutor slurm_executor(slurm_options);
+  std::map<std::string, Executor*> executors{{"local", &local_executor}, {"slurm", &slurm_executor}};
   OrchestratorOptions oo;
   oo.runs_dir = fs::absolute(cfg.runs_dir).lexically_normal().string();
   oo.default_workdir = fs::current_path().string();

@@ -42,11 +42,24 @@ run_orchestrator() {
   /usr/bin/python3 "$here/tests/bench/orchestrator_bench.py" --hpod "$build/hpod" "$@"
 }
 
+# Needs a Slurm cluster: the one in SLURM_CONF, else the local test cluster, started here
+# and stopped on exit (root; scripts/slurm-local.sh installs slurm and munge if missing).
+run_slurm() {
+  ninja -C "$build" -j2 slurm_bench >/dev/null
+  if [ -z "${SLURM_CONF:-}" ]; then
+    local prefix=/tmp/hpod-slurm-bench
+    trap 'bash "$here/scripts/slurm-local.sh" stop --purge '"$prefix"' >/dev/null 2>&1' EXIT
+    eval "$(bash "$here/scripts/slurm-local.sh" start "$prefix")"
+  fi
+  "$build/slurm_bench" "$@"
+}
+
 case "$what" in
   storage) configure; run_storage "$@" ;;
   load) configure; run_load "$@" ;;
   pruners) configure; run_pruners "$@" ;;
   orchestrator) configure; run_orchestrator "$@" ;;
-  all) configure; run_storage; run_pruners; run_load; run_orchestrator ;;
-  *) echo "usage: $0 storage|pruners|load|orchestrator|all [options]" >&2; exit 2 ;;
+  slurm) configure; run_slurm "$@" ;;
+  all) configure; run_storage; run_pruners; run_load; run_orchestrator; run_slurm ;;
+  *) echo "usage: $0 storage|pruners|load|orchestrator|slurm|all [options]" >&2; exit 2 ;;
 esac

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "daemon/executors/run_dir_files.hpp"
+
 extern char** environ;
 
 namespace hpod {
@@ -33,14 +35,6 @@ constexpr const char* kWrapper =
     "rc=$?\n"
     "echo \"$rc\" > \"$d/exit_status.tmp\" && mv \"$d/exit_status.tmp\" \"$d/exit_status\"\n"
     "exit \"$rc\"\n";
-
-std::optional<std::string> read_small_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0 && !fs::is_directory(path); }
 

@@ -18,15 +18,6 @@ std::string placeholder_text(const ParamValue& v) {
   return std::visit(V{}, v);
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\"'\"'";
-    else out += c;
-  }
-  return out + "'";
-}
-
 std::string fill_placeholders(const std::string& t, const std::function<std::string(const std::string&)>& text) {
   std::string out;
   for (std::size_t i = 0; i < t.size(); ++i) {
