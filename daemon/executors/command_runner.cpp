@@ -95,6 +95,8 @@ CommandResult ProcessRunner::run(const Command& command) {
   posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err.fd[1], STDERR_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  // Nothing else of the daemon's (its listening socket, the database) leaks into children.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_init(&attr);
   // Own process group (so a timeout can kill everything the command started), no
   // blocked signals, and default dispositions (the daemon may ignore SIGPIPE).

@@ -163,6 +163,9 @@ Result<JobRef> LocalExecutor::launch(const LaunchSpec& spec) {
   posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addchdir_np(&fa, spec.workdir.c_str());
+  // A trial must not inherit the daemon's descriptors: the listening socket would keep the
+  // port bound after hpod dies (and block its restart), the database file would stay open.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // Its own session (it outlives us and gets its own process group); default signal
