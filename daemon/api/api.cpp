@@ -126,7 +126,7 @@ void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> out) {
     for (auto& x : router_.methods_for(req.path)) allowed += (allowed.empty() ? "" : ", ") + x;
     http::Response r;
     r.status = 405;
-    r.body = json{{"error", "method_not_allowed"}, {"detail", req.method + " is not allowed here; use " + allowed}}.dump();
+    r.body = json{{"error", "method_not_allowed"}, {"detail", req.method + " is not allowed here; use " + allowed}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     r.headers.emplace_back("Allow", allowed);
     return out->respond(std::move(r));
   }

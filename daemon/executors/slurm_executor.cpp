@@ -140,7 +140,7 @@ Result<JobRef> SlurmExecutor::launch(const LaunchSpec& spec) {
   ref.kind = "slurm";
   ref.id = job_id;
   ref.run_dir = spec.run_dir;
-  ref.details = json{{"job_name", job_name}, {"script", script_path}}.dump();
+  ref.details = json{{"job_name", job_name}, {"script", script_path}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return ref;
 }
 
@@ -259,11 +259,11 @@ JobStatus SlurmExecutor::status_from_record(const JobRef& ref, const SlurmJobRec
   JobStatus st;
   SlurmStateMapping m = map_slurm_state(rec.state);
   st.phase = m.phase;
-  st.attrs["slurm_job_id"] = json(ref.id).dump();
-  st.attrs["state"] = json(rec.state).dump();
-  if (!rec.reason.empty() && rec.reason != "None") st.attrs["reason"] = json(rec.reason).dump();
-  if (!rec.nodes.empty()) st.attrs["node"] = json(rec.nodes).dump();
-  if (rec.elapsed_s) st.attrs["elapsed"] = json(*rec.elapsed_s).dump();
+  st.attrs["slurm_job_id"] = json(ref.id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  st.attrs["state"] = json(rec.state).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!rec.reason.empty() && rec.reason != "None") st.attrs["reason"] = json(rec.reason).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!rec.nodes.empty()) st.attrs["node"] = json(rec.nodes).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (rec.elapsed_s) st.attrs["elapsed"] = json(*rec.elapsed_s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   switch (m.phase) {
     case JobPhase::kPending:
       st.reason = rec.reason;
@@ -300,8 +300,8 @@ JobStatus SlurmExecutor::status_from_files(const JobRef& ref, int exit_code) {
   JobStatus st;
   st.phase = JobPhase::kFinished;
   st.state = exit_code == 0 ? "COMPLETED" : "FAILED";
-  st.attrs["slurm_job_id"] = json(ref.id).dump();
-  st.attrs["state"] = json(st.state).dump();
+  st.attrs["slurm_job_id"] = json(ref.id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  st.attrs["state"] = json(st.state).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   fill_where(ref, st, true);
   fill_outcome(ref, st, exit_code);
   st.reason = "Slurm job " + ref.id + " " + st.state + ", exit status " + std::to_string(st.exit_code) +
@@ -315,7 +315,7 @@ void SlurmExecutor::fill_outcome(const JobRef& ref, JobStatus& st, std::optional
   if (auto text = read_small_file(in_run_dir(ref.run_dir, slurm_files::kExitStatus))) code = parse_exit_status(*text);
   if (!code) code = slurm_exit_code;
   st.exit_code = code.value_or(-1);
-  if (code) st.attrs["exit_code"] = json(*code).dump();
+  if (code) st.attrs["exit_code"] = json(*code).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   {
     std::lock_guard lock(mu_);
     st.cancelled_by_hpod = cancelled_.erase(ref.id) > 0;
@@ -342,8 +342,8 @@ void SlurmExecutor::fill_where(const JobRef& ref, JobStatus& st, bool finished) 
     }
   }
   if (!where) return;
-  if (!st.attrs.count("node") && !where->node.empty()) st.attrs["node"] = json(where->node).dump();
-  if (where->cuda_visible_devices) st.attrs["gpus"] = json(*where->cuda_visible_devices).dump();
+  if (!st.attrs.count("node") && !where->node.empty()) st.attrs["node"] = json(where->node).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (where->cuda_visible_devices) st.attrs["gpus"] = json(*where->cuda_visible_devices).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Status SlurmExecutor::mark_cancelled(const JobRef& job) {

@@ -58,7 +58,7 @@ std::map<std::string, std::string> trial_env(const TrialSpec& spec, const Frozen
   env["HPOD_TRIAL_ID"] = std::to_string(trial.id);
   env["HPOD_TRIAL_NUMBER"] = std::to_string(trial.number);
   env["HPOD_TOKEN"] = in.token;
-  env["HPOD_PARAMS"] = params.dump();
+  env["HPOD_PARAMS"] = params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   env["HPOD_RUN_DIR"] = in.run_dir;
   return env;
 }
