@@ -35,10 +35,17 @@ class CachedHistory final : public TrialHistory {
     if (!follows(study)) *this = CachedHistory(direction_);
     name_ = study.name();
     const auto& order = study.finished_order();
+    // Many new trials (a cold cache): append, then sort once, instead of sorted inserts.
+    const bool bulk = order.size() - folded_.size() > 64;
     for (std::size_t i = folded_.size(); i < order.size(); ++i) {
       folded_.push_back(order[i]);
       const FrozenTrial* t = study.trial(order[i]);
-      if (t && is_used(*t)) add(*t);
+      if (t && is_used(*t)) add(*t, bulk);
+    }
+    if (bulk) {
+      std::sort(used_.begin(), used_.end());
+      std::sort(ranking_.begin(), ranking_.end());
+      for (auto& [name, c] : columns_) std::sort(c.by_work.begin(), c.by_work.end());
     }
   }
 
@@ -67,7 +74,8 @@ class CachedHistory final : public TrialHistory {
     std::vector<std::pair<double, int>> by_work;  // (working value, number) ascending; numeric only
   };
 
-  void add(const FrozenTrial& t);
+  // `append`: leave the sorted vectors unsorted (sync sorts them after a bulk catch-up).
+  void add(const FrozenTrial& t, bool append);
   static int intern(Column& c, const Distribution& d);
 
   StudyDirection direction_;
@@ -89,11 +97,16 @@ int CachedHistory::intern(Column& c, const Distribution& d) {
   return static_cast<int>(c.dists.size()) - 1;
 }
 
-void CachedHistory::add(const FrozenTrial& t) {
+// Inserts `v` into the sorted vector `into`, or appends it.
+template <typename T>
+void place(std::vector<T>& into, const T& v, bool append) {
+  into.insert(append ? into.end() : std::upper_bound(into.begin(), into.end(), v), v);
+}
+
+void CachedHistory::add(const FrozenTrial& t, bool append) {
   const int n = t.number;
-  used_.insert(std::upper_bound(used_.begin(), used_.end(), n), n);
-  const RankKey key = rank_key(t, direction_);
-  ranking_.insert(std::upper_bound(ranking_.begin(), ranking_.end(), key), key);
+  place(used_, n, append);
+  place(ranking_, rank_key(t, direction_), append);
 
   if (!any_used_) {
     for (auto& [name, p] : t.params) intersection_.emplace(name, p.distribution);
@@ -115,10 +128,7 @@ void CachedHistory::add(const FrozenTrial& t) {
     }
     c.value[static_cast<std::size_t>(n)] = p.internal;
     c.dist_id[static_cast<std::size_t>(n)] = intern(c, p.distribution);
-    if (!is_categorical(p.distribution)) {
-      const std::pair<double, int> e{working_value(p), n};
-      c.by_work.insert(std::upper_bound(c.by_work.begin(), c.by_work.end(), e), e);
-    }
+    if (!is_categorical(p.distribution)) place(c.by_work, std::pair<double, int>{working_value(p), n}, append);
   }
 }
 
@@ -145,69 +155,76 @@ void CachedHistory::observations(const ParamSet& params, const std::vector<int>&
     return true;
   };
 
-  // Rows: a used trial by number (values from the columns) or a running trial.
-  struct Row {
-    int number;
-    const FrozenTrial* running;  // null for used trials
-  };
-  std::vector<Row> lo, hi;
+  // Rows in number order: used trials (values from the columns) merged with running ones
+  // (values from the trials; `extra` holds their row and trial).
+  std::vector<int>& lo = below_out.numbers;
+  std::vector<int>& hi = above_out.numbers;
+  lo.clear();
+  hi.clear();
+  std::vector<std::pair<int, const FrozenTrial*>> extra;
   for (int n : below)
-    if (has_all(n)) lo.push_back({n, nullptr});
+    if (has_all(n)) lo.push_back(n);
   hi.reserve(used_.size() + running.size());
   auto b = below.begin();
   auto r = running.begin();
   auto take_running_before = [&](int limit) {
-    for (; r != running.end() && (*r)->number < limit; ++r)
-      if (has_params(**r, params)) hi.push_back({(*r)->number, *r});
+    for (; r != running.end() && (*r)->number < limit; ++r) {
+      if (!has_params(**r, params)) continue;
+      extra.push_back({static_cast<int>(hi.size()), *r});
+      hi.push_back((*r)->number);
+    }
   };
   for (int n : used_) {
-    take_running_before(n);
+    if (r != running.end() && (*r)->number < n) take_running_before(n);
     while (b != below.end() && *b < n) ++b;
     if (b != below.end() && *b == n) continue;
-    if (has_all(n)) hi.push_back({n, nullptr});
+    if (has_all(n)) hi.push_back(n);
   }
   take_running_before(std::numeric_limits<int>::max());
 
-  auto fill = [&](const std::vector<Row>& rows, Observations& out) {
-    const auto n = static_cast<Eigen::Index>(rows.size());
-    out.numbers.resize(rows.size());
+  // Running trials may have a parameter no finished trial has: then no column exists.
+  static const Column kEmpty;
+  for (auto& c : cols)
+    if (!c) c = &kEmpty;
+  auto fill = [&](Observations& out, const std::vector<std::pair<int, const FrozenTrial*>>& from_trials) {
+    const auto n = static_cast<Eigen::Index>(out.numbers.size());
     out.parzen.values.resize(n, static_cast<Eigen::Index>(d));
     out.parzen.sorted_rows.clear();
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const Row& row = rows[static_cast<std::size_t>(i)];
-      out.numbers[static_cast<std::size_t>(i)] = row.number;
-      for (std::size_t j = 0; j < d; ++j) {
-        out.parzen.values(i, static_cast<Eigen::Index>(j)) =
-            row.running ? row.running->param(params.names[j])->internal : cols[j]->value[static_cast<std::size_t>(row.number)];
+    for (std::size_t j = 0; j < d; ++j) {
+      double* col = out.parzen.values.col(static_cast<Eigen::Index>(j)).data();
+      const double* value = cols[j]->value.data();
+      Eigen::Index i = 0;
+      for (auto& [row, t] : from_trials) {
+        for (; i < row; ++i) col[i] = value[out.numbers[static_cast<std::size_t>(i)]];
+        col[i++] = t->param(params.names[j])->internal;
       }
+      for (; i < n; ++i) col[i] = value[out.numbers[static_cast<std::size_t>(i)]];
     }
   };
-  fill(lo, below_out);
-  fill(hi, above_out);
+  fill(below_out, {});
+  fill(above_out, extra);
   if (!sort_above) return;
 
   // The above rows in (working value, number) order: the column's sorted copy filtered
   // to the rows taken, merged with the running trials' values.
-  if (!used_.empty() && row_of_number_.size() <= static_cast<std::size_t>(used_.back()))
-    row_of_number_.resize(static_cast<std::size_t>(used_.back()) + 1, -1);
-  std::vector<std::pair<double, int>> running_rows;  // (working value, row)
-  for (std::size_t i = 0; i < hi.size(); ++i) {
-    if (!hi[i].running) row_of_number_[static_cast<std::size_t>(hi[i].number)] = static_cast<int>(i);
-  }
+  // Sized for every number it is indexed with: the rows and the columns' entries.
+  const int largest = std::max(hi.empty() ? -1 : hi.back(), used_.empty() ? -1 : used_.back());
+  if (row_of_number_.size() <= static_cast<std::size_t>(largest + 1))
+    row_of_number_.resize(static_cast<std::size_t>(largest) + 1, -1);
+  for (std::size_t i = 0; i < hi.size(); ++i) row_of_number_[static_cast<std::size_t>(hi[i])] = static_cast<int>(i);
   auto& sorted = above_out.parzen.sorted_rows;
   sorted.assign(d, {});
+  std::vector<std::pair<double, int>> running_rows;  // (working value, row)
   for (std::size_t j = 0; j < d; ++j) {
     if (is_categorical(params.distributions[j])) continue;
     running_rows.clear();
-    for (std::size_t i = 0; i < hi.size(); ++i)
-      if (hi[i].running) running_rows.push_back({working_value(*hi[i].running->param(params.names[j])), static_cast<int>(i)});
+    for (auto& [row, t] : extra) running_rows.push_back({working_value(*t->param(params.names[j])), row});
     // Rows are in number order, so (value, row) orders ties by number as the column does.
     std::sort(running_rows.begin(), running_rows.end());
     auto& out = sorted[j];
     out.reserve(hi.size());
     auto rr = running_rows.begin();
-    static const std::vector<std::pair<double, int>> kNone;
-    for (const auto& [w, n] : cols[j] ? cols[j]->by_work : kNone) {
+    for (const auto& [w, n] : cols[j]->by_work) {
       const int row = row_of_number_[static_cast<std::size_t>(n)];
       if (row < 0) continue;
       for (; rr != running_rows.end() && (rr->first < w || (rr->first == w && rr->second < row)); ++rr)
@@ -216,8 +233,7 @@ void CachedHistory::observations(const ParamSet& params, const std::vector<int>&
     }
     for (; rr != running_rows.end(); ++rr) out.push_back(rr->second);
   }
-  for (const Row& row : hi)
-    if (!row.running) row_of_number_[static_cast<std::size_t>(row.number)] = -1;
+  for (int n : hi) row_of_number_[static_cast<std::size_t>(n)] = -1;
 }
 
 }  // namespace

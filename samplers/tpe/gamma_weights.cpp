@@ -15,14 +15,12 @@ std::vector<double> default_weights(int n) {
   if (n <= 0) return {};
   if (n < 25) return std::vector<double>(static_cast<std::size_t>(n), 1.0);
   const int ramp = n - 25;
-  std::vector<double> w;
-  w.reserve(static_cast<std::size_t>(n));
+  std::vector<double> w(static_cast<std::size_t>(n), 1.0);
   // numpy.linspace(1/n, 1, ramp): start + i·step, the last one exactly 1.
   const double start = 1.0 / n;
   const double step = ramp > 1 ? (1.0 - start) / (ramp - 1) : 0.0;
-  for (int i = 0; i < ramp; ++i) w.push_back(i * step + start);
-  if (ramp > 1) w.back() = 1.0;
-  w.resize(static_cast<std::size_t>(n), 1.0);
+  for (int i = 0; i < ramp - 1; ++i) w[static_cast<std::size_t>(i)] = i * step + start;
+  if (ramp == 1) w[0] = start;
   return w;
 }
 

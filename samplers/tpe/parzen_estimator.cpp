@@ -3,31 +3,53 @@
 #include <cmath>
 #include <limits>
 
+#include "samplers/tpe/sum_exp.hpp"
 #include "samplers/tpe/truncnorm.hpp"
 
 namespace hpod::tpe {
 
 namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+// Kernels below e^-50 of the largest term are left out of a sparse log_pdf: even 10^4 of
+// them change the sum by less than 1e-17 relative.
+constexpr double kCutoff = 50.0;
+// Fewer kernels than this: the dense path is as fast.
+constexpr Eigen::Index kSparseMinKernels = 64;
 
 // log Σ exp(v), with an all −inf column giving −inf (not NaN).
 double log_sum_exp(const Eigen::Ref<const Eigen::ArrayXd>& v) {
   const double m = v.maxCoeff();
   if (m == kNegInf) return kNegInf;
-  return m + std::log((v - m).exp().sum());
+  return m + std::log(sum_exp_shifted(v.data(), static_cast<std::size_t>(v.size()), m));
 }
 }  // namespace
+
+MixtureWeights mixture_weights(const Eigen::VectorXd& observation_weights, double prior_weight) {
+  const Eigen::Index n = observation_weights.size();
+  MixtureWeights m;
+  m.weights.resize(n + 1);
+  m.weights.head(n) = observation_weights.array();
+  m.weights[n] = prior_weight;
+  m.weights /= m.weights.sum();
+  m.log_weights = m.weights.log();
+  return m;
+}
 
 ParzenEstimator::ParzenEstimator(const std::vector<Distribution>& space, const ParzenObservations& obs,
                                  const ParzenOptions& opt) {
   const Eigen::Index n = obs.values.rows();
-  weights_.resize(n + 1);
-  weights_.head(n) = obs.weights.array();
-  weights_[n] = opt.prior_weight;
-  weights_ /= weights_.sum();
-  log_weights_ = weights_.log();
+  if (obs.mixture) {
+    weights_ = obs.mixture->weights;
+    log_weights_ = obs.mixture->log_weights;
+  } else {
+    MixtureWeights m = tpe::mixture_weights(obs.weights, opt.prior_weight);
+    weights_ = std::move(m.weights);
+    log_weights_ = std::move(m.log_weights);
+  }
 
   const int n_dims = static_cast<int>(space.size());
+  const bool sparse = n_dims == 1 && n >= kSparseMinKernels;
+  std::vector<int> order;
   dims_.reserve(space.size());
   for (int j = 0; j < n_dims; ++j) {
     const Eigen::ArrayXd column = obs.values.col(j).array();
@@ -35,14 +57,15 @@ ParzenEstimator::ParzenEstimator(const std::vector<Distribution>& space, const P
       dims_.emplace_back(categorical_kernels(*c, column, opt.prior_weight));
     } else {
       const std::vector<int>* sorted = obs.sorted_rows.empty() ? nullptr : &obs.sorted_rows[j];
-      dims_.emplace_back(numeric_kernels(space[j], column, sorted, n_dims, opt));
+      dims_.emplace_back(numeric_kernels(space[j], column, sorted, n_dims, opt, sparse ? &order : nullptr));
     }
   }
+  if (sparse && std::holds_alternative<NumericKernels>(dims_[0])) index_sorted_kernels(std::move(order));
 }
 
 ParzenEstimator::NumericKernels ParzenEstimator::numeric_kernels(const Distribution& dist, const Eigen::ArrayXd& obs,
                                                                  const std::vector<int>* sorted, int n_dims,
-                                                                 const ParzenOptions& opt) {
+                                                                 const ParzenOptions& opt, std::vector<int>* order) {
   NumericKernels k;
   k.space = numeric_space(dist);
   const NumericSpace& s = k.space;
@@ -53,23 +76,71 @@ ParzenEstimator::NumericKernels ParzenEstimator::numeric_kernels(const Distribut
   for (Eigen::Index i = 0; i < n; ++i) k.mu[i] = s.to_working(obs[i]);
   k.mu[n] = 0.5 * (s.low_w + s.high_w);
   k.sigma.resize(n + 1);
+  const Eigen::ArrayXd mus = k.mu.head(n);
+  std::vector<int> own_order;
+  if (!sorted && (order || !opt.multivariate)) {
+    own_order = stable_order(mus);
+    sorted = &own_order;
+  }
   if (opt.multivariate) {
     k.sigma.head(n) = multivariate_bandwidths(static_cast<int>(n), n_dims, s.low_w, s.high_w, rule);
   } else {
-    const Eigen::ArrayXd mus = k.mu.head(n);
-    k.sigma.head(n) = sorted ? univariate_bandwidths(mus, *sorted, s.low_w, s.high_w, rule)
-                             : univariate_bandwidths(mus, stable_order(mus), s.low_w, s.high_w, rule);
+    k.sigma.head(n) = univariate_bandwidths(mus, *sorted, s.low_w, s.high_w, rule);
   }
+  if (order) *order = *sorted;
   k.sigma[n] = s.high_w - s.low_w;
   k.inv_sigma = k.sigma.inverse();
 
   k.log_norm.resize(n + 1);
   const bool continuous = s.kind == KernelKind::kContinuous;
+  double last_sigma = std::numeric_limits<double>::quiet_NaN(), last_log = 0.0;
   for (Eigen::Index i = 0; i <= n; ++i) {
-    const double mass = truncnorm::log_gauss_mass((s.low_w - k.mu[i]) / k.sigma[i], (s.high_w - k.mu[i]) / k.sigma[i]);
-    k.log_norm[i] = continuous ? mass + std::log(k.sigma[i]) + truncnorm::kHalfLog2Pi : mass;
+    const double sigma = k.sigma[i];
+    k.log_norm[i] = truncnorm::log_gauss_mass((s.low_w - k.mu[i]) / sigma, (s.high_w - k.mu[i]) / sigma);
+    if (!continuous) continue;
+    // Many bandwidths sit at the magic-clip floor: one log for a run of equal ones.
+    if (sigma != last_sigma) {
+      last_sigma = sigma;
+      last_log = std::log(sigma);
+    }
+    k.log_norm[i] += last_log + truncnorm::kHalfLog2Pi;
   }
   return k;
+}
+
+void ParzenEstimator::index_sorted_kernels(std::vector<int> order) {
+  const auto& k = std::get<NumericKernels>(dims_[0]);
+  const auto n = static_cast<Eigen::Index>(order.size());
+  const bool continuous = k.space.kind == KernelKind::kContinuous;
+  SortedKernels s;
+  s.mu.resize(n);
+  s.sigma.resize(n);
+  s.inv_sigma.resize(n);
+  s.log_w_minus_norm.resize(n);
+  for (Eigen::Index r = 0; r < n; ++r) {
+    const int i = order[static_cast<std::size_t>(r)];
+    s.mu[r] = k.mu[i];
+    s.sigma[r] = k.sigma[i];
+    s.inv_sigma[r] = k.inv_sigma[i];
+    s.log_w_minus_norm[r] = log_weights_[i] - k.log_norm[i];
+  }
+  // Continuous: log_norm already holds log σ + ½log 2π.
+  const Eigen::ArrayXd b =
+      continuous ? s.log_w_minus_norm : Eigen::ArrayXd(s.log_w_minus_norm - s.sigma.log() - truncnorm::kHalfLog2Pi);
+  s.prefix_b = b;
+  s.prefix_sigma = s.sigma;
+  for (Eigen::Index r = 1; r < n; ++r) {
+    s.prefix_b[r] = std::max(s.prefix_b[r - 1], b[r]);
+    s.prefix_sigma[r] = std::max(s.prefix_sigma[r - 1], s.sigma[r]);
+  }
+  s.suffix_b = b;
+  s.suffix_sigma = s.sigma;
+  for (Eigen::Index r = n - 2; r >= 0; --r) {
+    s.suffix_b[r] = std::max(s.suffix_b[r + 1], b[r]);
+    s.suffix_sigma[r] = std::max(s.suffix_sigma[r + 1], s.sigma[r]);
+  }
+  s.order = std::move(order);
+  sorted_ = std::move(s);
 }
 
 ParzenEstimator::CategoricalKernels ParzenEstimator::categorical_kernels(const CategoricalDistribution& dist,
@@ -129,7 +200,7 @@ void ParzenEstimator::add_numeric_log_pdf(const NumericKernels& k, const Eigen::
         t.col(c).setConstant(kNegInf);
         continue;
       }
-      t.col(c) -= 0.5 * ((w - k.mu) * k.inv_sigma).square() + k.log_norm;
+      t.col(c) -= (0.5 * ((w - k.mu) * k.inv_sigma).square() + k.log_norm);
     }
     return;
   }
@@ -159,6 +230,101 @@ void ParzenEstimator::add_numeric_log_pdf(const NumericKernels& k, const Eigen::
 }
 
 Eigen::VectorXd ParzenEstimator::log_pdf(const Eigen::MatrixXd& x) const {
+  return sorted_ ? log_pdf_sorted(x) : log_pdf_dense(x);
+}
+
+Eigen::VectorXd ParzenEstimator::log_pdf_sorted(const Eigen::MatrixXd& x) const {
+  const auto& k = std::get<NumericKernels>(dims_[0]);
+  const SortedKernels& s = *sorted_;
+  const NumericSpace& sp = k.space;
+  const bool continuous = sp.kind == KernelKind::kContinuous;
+  const Eigen::Index n_obs = s.mu.size();  // the prior kernel is index n_obs
+  std::vector<double> terms;
+  terms.reserve(128);
+  Eigen::VectorXd out(x.rows());
+  for (Eigen::Index c = 0; c < x.rows(); ++c) {
+    const double v = x(c, 0);
+    double lo, hi;  // the candidate's point (continuous) or grid cell, in working space
+    if (continuous) {
+      lo = hi = sp.to_working(v);
+      if (!(lo >= sp.low_w && lo <= sp.high_w)) {
+        out[c] = kNegInf;
+        continue;
+      }
+    } else {
+      if (!(v >= sp.low && v <= sp.high)) {
+        out[c] = kNegInf;
+        continue;
+      }
+      lo = sp.kind == KernelKind::kDiscreteLog ? std::log(v - 0.5) : v - sp.step / 2;
+      hi = sp.kind == KernelKind::kDiscreteLog ? std::log(v + 0.5) : v + sp.step / 2;
+    }
+    const double width_term = continuous ? 0.0 : std::log(hi - lo);
+    // Sorted kernel r's log term: log w − log_norm − ½z² (continuous) or + the log mass of
+    // the cell (discrete).
+    auto term = [&](Eigen::Index r) {
+      if (continuous) {
+        const double z = (lo - s.mu[r]) * s.inv_sigma[r];
+        return s.log_w_minus_norm[r] - 0.5 * (z * z);
+      }
+      return s.log_w_minus_norm[r] + truncnorm::log_gauss_mass((lo - s.mu[r]) / s.sigma[r], (hi - s.mu[r]) / s.sigma[r]);
+    };
+    const double prior = continuous ? log_weights_[n_obs] - (0.5 * std::pow((lo - k.mu[n_obs]) * k.inv_sigma[n_obs], 2) + k.log_norm[n_obs])
+                                    : log_weights_[n_obs] + (truncnorm::log_gauss_mass((lo - k.mu[n_obs]) / k.sigma[n_obs],
+                                                                                        (hi - k.mu[n_obs]) / k.sigma[n_obs]) -
+                                                             k.log_norm[n_obs]);
+    // A lower bound of the largest term from the nearest kernels on either side, then the
+    // window of kernels whose bound reaches within e^-50 of it.
+    const Eigen::Index p = std::lower_bound(s.mu.data(), s.mu.data() + n_obs, lo) - s.mu.data();
+    double m = prior;
+    if (p < n_obs) m = std::max(m, term(p));
+    if (p > 0) m = std::max(m, term(p - 1));
+    const double floor = m - kCutoff;
+    auto right_matters = [&](Eigen::Index r) {
+      const double d = std::max(0.0, s.mu[r] - hi) / s.suffix_sigma[r];
+      return s.suffix_b[r] + width_term - 0.5 * d * d >= floor;
+    };
+    auto left_matters = [&](Eigen::Index r) {
+      const double d = std::max(0.0, lo - s.mu[r]) / s.prefix_sigma[r];
+      return s.prefix_b[r] + width_term - 0.5 * d * d >= floor;
+    };
+    // Window [lo_end, hi_end): both predicates hold near p and fail further out.
+    Eigen::Index hi_end = p;
+    for (Eigen::Index len = n_obs - p; len > 0;) {
+      const Eigen::Index half = len / 2;
+      if (right_matters(hi_end + half)) {
+        hi_end += half + 1;
+        len -= half + 1;
+      } else {
+        len = half;
+      }
+    }
+    Eigen::Index lo_end = 0;
+    for (Eigen::Index len = p; len > 0;) {
+      const Eigen::Index half = len / 2;
+      if (!left_matters(lo_end + half)) {
+        lo_end += half + 1;
+        len -= half + 1;
+      } else {
+        len = half;
+      }
+    }
+    const Eigen::Index w = hi_end - lo_end;
+    terms.resize(static_cast<std::size_t>(w) + 1);
+    Eigen::Map<Eigen::ArrayXd> t(terms.data(), w + 1);
+    if (continuous) {
+      t.head(w) = s.log_w_minus_norm.segment(lo_end, w) -
+                  0.5 * ((lo - s.mu.segment(lo_end, w)) * s.inv_sigma.segment(lo_end, w)).square();
+    } else {
+      for (Eigen::Index r = 0; r < w; ++r) t[r] = term(lo_end + r);
+    }
+    t[w] = prior;
+    out[c] = log_sum_exp(t);
+  }
+  return out;
+}
+
+Eigen::VectorXd ParzenEstimator::log_pdf_dense(const Eigen::MatrixXd& x) const {
   const Eigen::Index n = x.rows();
   Eigen::ArrayXXd t = log_weights_.replicate(1, n);  // K × n: kernel × candidate
   for (int j = 0; j < n_dims(); ++j) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <memory>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -24,11 +26,20 @@ struct ParzenOptions {
   bool multivariate = false;
 };
 
+// Mixture weights normalised with the prior's appended (last), and their logs.
+struct MixtureWeights {
+  Eigen::ArrayXd weights, log_weights;
+};
+MixtureWeights mixture_weights(const Eigen::VectorXd& observation_weights, double prior_weight);
+
 // The observations of one estimator: chronological rows (trial-number order), one column
 // per parameter, internal values.
 struct ParzenObservations {
   Eigen::MatrixXd values;   // N × D
   Eigen::VectorXd weights;  // N unnormalised weights (weights(N), or MOTPE's)
+  // Optional: mixture_weights(weights, prior_weight), when the caller shares it between
+  // estimators (the per-parameter estimators of one ask have the same N).
+  std::shared_ptr<const MixtureWeights> mixture;
   // Optional, used by the univariate rule only: per parameter the rows in stable
   // ascending order of the working value. Computed when absent; given by a cache that
   // keeps observations sorted.
@@ -44,7 +55,7 @@ class ParzenEstimator {
   int n_kernels() const { return static_cast<int>(log_weights_.size()); }
   int n_dims() const { return static_cast<int>(dims_.size()); }
   // Normalised mixture weights, the prior's last.
-  Eigen::ArrayXd mixture_weights() const { return log_weights_.exp(); }
+  Eigen::ArrayXd mixture_weights() const { return weights_; }
   bool is_categorical(int d) const { return std::holds_alternative<CategoricalKernels>(dims_[d]); }
   // Numeric parameter d: kernel centres and bandwidths in working space, prior last.
   const Eigen::ArrayXd& mus(int d) const { return std::get<NumericKernels>(dims_[d]).mu; }
@@ -55,8 +66,13 @@ class ParzenEstimator {
   // n samples (rows) of internal values. Random numbers (Optuna 4.x order, §4.6): the
   // kernel of each sample, then the categorical parameters, then the numeric ones.
   Eigen::MatrixXd sample(NumpyRandom& rng, int n) const;
-  // log density of each row of x (internal values, n × D).
+  // log density of each row of x (internal values, n × D). A one-parameter numeric
+  // estimator with many kernels (the "above" estimator of univariate TPE) skips kernels
+  // whose share of the sum is below e^-50 — provably, from bounds over its sorted kernel
+  // centres — which leaves the result equal to the dense sum up to rounding.
   Eigen::VectorXd log_pdf(const Eigen::MatrixXd& x) const;
+  // Every kernel for every row, as one K × n matrix (the reference for the above).
+  Eigen::VectorXd log_pdf_dense(const Eigen::MatrixXd& x) const;
 
  private:
   struct NumericKernels {
@@ -72,17 +88,35 @@ class ParzenEstimator {
     Eigen::ArrayXXd cumulative;  // K × C, last column exactly 1
   };
   using Kernels = std::variant<NumericKernels, CategoricalKernels>;
+  // The observation kernels of a one-parameter numeric estimator in ascending order of
+  // centre (kernel arrays copied into that order), with running maxima of each kernel's
+  // log-density bound b = log w − log σ − log mass of the bounds − ½log 2π and of σ from
+  // either end: every kernel at distance >= d from x has log density <= b − ½(d/σ)²
+  // (+ log of the cell width if discrete), and these bounds fall monotonically moving
+  // away from x, so the kernels that matter form one window found by binary search.
+  struct SortedKernels {
+    std::vector<int> order;
+    Eigen::ArrayXd mu, inv_sigma, sigma;
+    Eigen::ArrayXd log_w_minus_norm;  // log w − log_norm (the term is this − ½z² if continuous)
+    Eigen::ArrayXd prefix_b, suffix_b, prefix_sigma, suffix_sigma;
+  };
 
+  // `order` receives the stable ascending order of the observations when it is known or
+  // cheap to know (univariate rule).
   static NumericKernels numeric_kernels(const Distribution& dist, const Eigen::ArrayXd& obs,
-                                        const std::vector<int>* sorted, int n_dims, const ParzenOptions& opt);
+                                        const std::vector<int>* sorted, int n_dims, const ParzenOptions& opt,
+                                        std::vector<int>* order);
+  void index_sorted_kernels(std::vector<int> order);
+  Eigen::VectorXd log_pdf_sorted(const Eigen::MatrixXd& x) const;
   static CategoricalKernels categorical_kernels(const CategoricalDistribution& dist, const Eigen::ArrayXd& obs,
                                                 double prior_weight);
   // Adds each kernel's log density of column values x to the columns of t (K × n).
   static void add_numeric_log_pdf(const NumericKernels& k, const Eigen::VectorXd& x, Eigen::ArrayXXd& t);
 
   std::vector<Kernels> dims_;
-  Eigen::ArrayXd log_weights_;
+  std::optional<SortedKernels> sorted_;
   Eigen::ArrayXd weights_;  // normalised, for the kernel draw
+  Eigen::ArrayXd log_weights_;
 };
 
 }  // namespace hpod::tpe

@@ -43,6 +43,9 @@ struct TpeSampler::Ask {
   bool split_done = false;
   std::vector<int> below = {};                   // used trials, ascending
   std::vector<const FrozenTrial*> running = {};  // constant liar, ascending, without `trial`
+  // Mixture weights by number of observations: every parameter's estimator of an ask
+  // usually has the same N, so the weights (and their logs) are made once.
+  std::map<std::size_t, std::shared_ptr<const MixtureWeights>> mixtures = {};
 };
 
 TrialHistory& TpeSampler::history_for(const StudyView& study) {
@@ -79,6 +82,11 @@ Eigen::VectorXd TpeSampler::sample_joint(Ask& ask, const ParamSet& params) {
 
   Observations lo, hi;
   ask.history.observations(params, ask.below, ask.running, !opt_.multivariate, lo, hi);
+  auto shared_mixture = [&](std::size_t n) {
+    auto& m = ask.mixtures[n];
+    if (!m) m = std::make_shared<MixtureWeights>(mixture_weights(to_vector(weights(opt_.weights, static_cast<int>(n))), opt_.prior_weight));
+    return m;
+  };
   if (multi_objective) {
     Eigen::MatrixXd losses(static_cast<Eigen::Index>(lo.numbers.size()),
                            static_cast<Eigen::Index>(ask.study.directions().size()));
@@ -86,9 +94,9 @@ Eigen::VectorXd TpeSampler::sample_joint(Ask& ask, const ParamSet& params) {
       losses.row(static_cast<Eigen::Index>(i)) = losses_of(*ask.study.trial(lo.numbers[i]), ask.study.directions());
     lo.parzen.weights = to_vector(motpe_below_weights(losses));
   } else {
-    lo.parzen.weights = to_vector(weights(opt_.weights, static_cast<int>(lo.numbers.size())));
+    lo.parzen.mixture = shared_mixture(lo.numbers.size());
   }
-  hi.parzen.weights = to_vector(weights(opt_.weights, static_cast<int>(hi.numbers.size())));
+  hi.parzen.mixture = shared_mixture(hi.numbers.size());
 
   const ParzenOptions popt{opt_.prior_weight, opt_.consider_magic_clip, opt_.consider_endpoints, opt_.multivariate};
   const ParzenEstimator l(params.distributions, lo.parzen, popt);

@@ -12,8 +12,10 @@ namespace {
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 
 // Φ(x) as 0.5 + 0.5·erf(x/√2): what Optuna uses in the central case of log_gauss_mass,
-// where both tails are small corrections to 1.
-double ndtr_central(double x) { return 0.5 + 0.5 * std::erf(x * kInvSqrt2); }
+// where both tails are small corrections to 1. Below −8.5 erf(x/√2) is exactly −1 in
+// double precision, so the result is exactly 0 without calling erf (most kernels of a
+// large estimator sit that far inside the bounds).
+double ndtr_central(double x) { return x <= -8.5 ? 0.0 : 0.5 + 0.5 * std::erf(x * kInvSqrt2); }
 
 // log φ(x) for the standard normal density.
 double log_phi(double x) { return -0.5 * x * x - kHalfLog2Pi; }
@@ -47,7 +49,7 @@ double log_ndtr(double x) {
   return log_ndtr_asymptotic(x);
 }
 
-double log_gauss_mass(double a, double b) {
+double log_gauss_mass_general(double a, double b) {
   if (b <= 0) {
     // Both bounds in the left tail: subtract in log space.
     const double lb = log_ndtr(b), la = log_ndtr(a);

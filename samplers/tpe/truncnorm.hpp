@@ -12,7 +12,13 @@ double ndtr(double x);
 // log Φ(x); an asymptotic series below -20.
 double log_ndtr(double x);
 // log(Φ(b) − Φ(a)) for a <= b.
-double log_gauss_mass(double a, double b);
+double log_gauss_mass_general(double a, double b);
+// Inline fast path: both tails beyond 8.5 are exactly 0 in double precision (erf
+// saturates), and log1p(−0) = −0 — the case of most kernels of a large estimator.
+inline double log_gauss_mass(double a, double b) {
+  if (a <= -8.5 && b >= 8.5) return -0.0;
+  return log_gauss_mass_general(a, b);
+}
 // x with log Φ(x) = y (y <= 0), Newton iterations as Optuna 4.5+.
 double ndtri_exp(double y);
 // Inverse CDF of the standard normal truncated to [a, b] at probability q ∈ [0, 1];

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "samplers/tpe/gamma_weights.hpp"
+#include "samplers/random_sampler.hpp"
 #include "samplers/tpe/parzen_estimator.hpp"
 #include "test_vectors.hpp"
 
@@ -123,4 +124,50 @@ TEST_CASE("tpe parzen estimator: sampling draws Optuna 4.x's random numbers in O
   for (double& v : u) v = ref.random_sample();
   CHECK((u[0] < u[1]) == (s(0, 1) < s(1, 1)));
   CHECK((u[1] < u[2]) == (s(1, 1) < s(2, 1)));
+}
+
+TEST_CASE("tpe parzen estimator: the windowed log_pdf of a large 1-D estimator equals the dense sum") {
+  const std::vector<Distribution> dists{FloatDistribution{-10.0, 10.0, false, std::nullopt},
+                                        FloatDistribution{1e-5, 1.0, true, std::nullopt},
+                                        FloatDistribution{0.0, 1.0, false, 0.01},
+                                        IntDistribution{0, 1000, false, 1},
+                                        IntDistribution{1, 100000, true, 1}};
+  NumpyRandom rng(17);
+  for (const Distribution& d : dists) {
+    for (int n : {64, 300, 2000}) {
+      for (bool multivariate : {false, true}) {
+        CAPTURE(distribution_to_json(d));
+        CAPTURE(n);
+        CAPTURE(multivariate);
+        // Half the observations clustered (as in a converging study), half spread out.
+        ParzenObservations obs;
+        obs.values.resize(n, 1);
+        for (int i = 0; i < n; ++i) {
+          double v = sample_random_internal(d, rng);
+          if (i % 2 == 0 && i > 0) v = obs.values(0, 0);  // many exact ties
+          if (i % 4 == 1) {
+            const NumericSpace s = numeric_space(d);
+            v = s.from_working(s.low_w + (s.high_w - s.low_w) * (0.3 + 0.01 * rng.random_sample()));
+          }
+          obs.values(i, 0) = v;
+        }
+        auto w = default_weights(n);
+        obs.weights = Eigen::Map<Eigen::VectorXd>(w.data(), n);
+        ParzenOptions opt;
+        opt.multivariate = multivariate;
+        ParzenEstimator pe({d}, obs, opt);
+        Eigen::MatrixXd x(200, 1);
+        for (int i = 0; i < 200; ++i) x(i, 0) = sample_random_internal(d, rng);
+        x.topRows(50) = pe.sample(rng, 50);
+        const Eigen::VectorXd fast = pe.log_pdf(x), dense = pe.log_pdf_dense(x);
+        for (int i = 0; i < 200; ++i) {
+          CAPTURE(x(i, 0));
+          CAPTURE(fast[i]);
+          CAPTURE(dense[i]);
+          CAPTURE(fast[i] - dense[i]);
+          CHECK(hpod::testing::close(fast[i], dense[i], 1e-12, 1e-12));
+        }
+      }
+    }
+  }
 }
