@@ -44,15 +44,16 @@ Result<tpe::TpeOptions> parse_tpe(const nlohmann::json& b, const std::string& pa
     if (*v > 0) o.prior_weight = *v;
     else c.error(jc::Checker::join(path, "prior_weight"), "must be > 0");
   }
-  auto count = [&](const char* key, std::int64_t min, int& into) {
+  auto count = [&](const char* key, std::int64_t min, std::int64_t max, int& into) {
     auto v = c.integer(b, path, key, false);
     if (!v) return;
     if (*v < min) c.error(jc::Checker::join(path, key), "must be >= " + std::to_string(min));
-    else if (*v > 1000000000) c.error(jc::Checker::join(path, key), "must be <= 1000000000");
+    else if (*v > max) c.error(jc::Checker::join(path, key), "must be <= " + std::to_string(max));
     else into = static_cast<int>(*v);
   };
-  count("n_startup_trials", 0, o.n_startup_trials);
-  count("n_ei_candidates", 1, o.n_ei_candidates);
+  count("n_startup_trials", 0, 1000000000, o.n_startup_trials);
+  // Candidates are held in memory per ask; a million is far beyond any useful setting.
+  count("n_ei_candidates", 1, 1000000, o.n_ei_candidates);
   const std::vector<std::string> presets{"default", "hyperopt"};
   auto preset = [&](const char* key, auto parse, auto& into) {
     auto v = c.string(b, path, key);

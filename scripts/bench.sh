@@ -19,8 +19,17 @@ run_storage() {
   "$build/storage_bench" "$@"
 }
 
+# hpod's samplers next to Optuna 3.1's (driven through /usr/bin/python3): quality on five
+# test functions, ms per ask, peak RSS. Options: see tests/bench/sampler_bench.cpp, e.g.
+#   scripts/bench.sh samplers --mode speed --samplers tpe,tpe-mv,optuna-tpe --speed-n 1000
+run_samplers() {
+  ninja -C "$build" -j2 sampler_bench >/dev/null
+  "$build/sampler_bench" "$@"
+}
+
 case "$what" in
   storage) configure; run_storage "$@" ;;
-  all) configure; run_storage ;;
-  *) echo "usage: $0 storage|all [options]" >&2; exit 2 ;;
+  samplers) configure; run_samplers "$@" ;;
+  all) configure; run_storage; run_samplers ;;
+  *) echo "usage: $0 storage|samplers|all [options]" >&2; exit 2 ;;
 esac

@@ -29,17 +29,18 @@ std::vector<SearchSpace> decompose_groups(const std::vector<const FrozenTrial*>&
 
 void GroupIndex::add(const FrozenTrial& trial) {
   const int n = trial.number;
-  std::vector<Group> next;
-  next.reserve(groups_.size() + 1);
+  std::vector<Group> split_off;  // the G \ P parts of groups that P cuts
   for (Group& g : groups_) {
-    Group in{{}, g.trials}, out{{}, g.trials};
-    for (auto& name : g.names) (trial.params.count(name) ? in : out).names.push_back(name);
-    if (!in.names.empty()) {
-      in.trials.insert(std::upper_bound(in.trials.begin(), in.trials.end(), n), n);
-      next.push_back(std::move(in));
+    std::vector<std::string> in, out;
+    for (auto& name : g.names) (trial.params.count(name) ? in : out).push_back(name);
+    if (in.empty()) continue;  // P misses G entirely: unchanged
+    if (!out.empty()) {
+      split_off.push_back(Group{std::move(out), g.trials});
+      g.names = std::move(in);
     }
-    if (!out.names.empty()) next.push_back(std::move(out));
+    g.trials.insert(std::upper_bound(g.trials.begin(), g.trials.end(), n), n);
   }
+  for (auto& g : split_off) groups_.push_back(std::move(g));
   Group fresh{{}, {n}};
   for (auto& [name, p] : trial.params) {
     auto it = first_seen_.find(name);
@@ -50,8 +51,7 @@ void GroupIndex::add(const FrozenTrial& trial) {
       it->second = FirstSeen{n, p.distribution};
     }
   }
-  if (!fresh.names.empty()) next.push_back(std::move(fresh));
-  groups_ = std::move(next);
+  if (!fresh.names.empty()) groups_.push_back(std::move(fresh));
 }
 
 std::vector<SearchSpace> GroupIndex::groups() const {

@@ -208,7 +208,8 @@ void quality(const Flags& fl) {
       std::cerr << "the Optuna quality run failed\n";
       std::exit(1);
     }
-    for (auto& [s, per_fn] : json::parse(out).items())
+    const json parsed = json::parse(out);
+    for (auto& [s, per_fn] : parsed.items())
       for (auto& [f, values] : per_fn.items()) best[s][f] = values.get<std::vector<double>>();
   }
 

@@ -68,6 +68,7 @@ TEST_CASE("tpe factory: every option is read") {
 
 TEST_CASE("tpe factory: bad options are errors naming the JSON path") {
   CHECK(error_of({{"type", "tpe"}, {"n_ei_candidates", 0}}) == "sampler.n_ei_candidates: must be >= 1");
+  CHECK(error_of({{"type", "tpe"}, {"n_ei_candidates", 2000000}}) == "sampler.n_ei_candidates: must be <= 1000000");
   CHECK(error_of({{"type", "tpe"}, {"multivarite", true}}) ==
         "sampler.multivarite: unknown key (did you mean \"multivariate\"?)");
   CHECK(error_of({{"type", "tpe"}, {"n_startup_trials", -1}}) == "sampler.n_startup_trials: must be >= 0");
