@@ -14,21 +14,31 @@ void clip_bandwidths(Eigen::ArrayXd& sigmas, double low, double high, bool consi
 }
 
 Eigen::ArrayXd univariate_bandwidths(const Eigen::ArrayXd& mus, const std::vector<int>& order, double low,
-                                     double high, const BandwidthRule& rule) {
+                                     double high, const BandwidthRule& rule, double prior_mu) {
   const int n = static_cast<int>(mus.size());
   Eigen::ArrayXd sigmas(n);
-  if (n == 1) {
-    sigmas[0] = std::max(mus[0] - low, high - mus[0]);
-  } else if (n > 1) {
-    for (int r = 0; r < n; ++r) {
-      const double prev = r == 0 ? low : mus[order[r - 1]];
-      const double next = r == n - 1 ? high : mus[order[r + 1]];
-      const double s = mus[order[r]];
-      sigmas[order[r]] = std::max(s - prev, next - s);
+  // The sorted centres, with the prior's (index −1) merged in when it takes part.
+  std::vector<int> with_prior;
+  if (rule.prior_among_neighbours) {
+    with_prior = order;
+    auto at = std::upper_bound(with_prior.begin(), with_prior.end(), prior_mu, [&](double v, int i) { return v < mus[i]; });
+    with_prior.insert(at, -1);
+  }
+  const std::vector<int>& list = rule.prior_among_neighbours ? with_prior : order;
+  const int m = static_cast<int>(list.size());
+  auto mu = [&](int r) { return list[r] < 0 ? prior_mu : mus[list[r]]; };
+  if (m == 1) {
+    if (n == 1) sigmas[0] = std::max(mus[0] - low, high - mus[0]);
+  } else if (m > 1) {
+    for (int r = 0; r < m; ++r) {
+      if (list[r] < 0) continue;
+      const double prev = r == 0 ? low : mu(r - 1);
+      const double next = r == m - 1 ? high : mu(r + 1);
+      sigmas[list[r]] = std::max(mu(r) - prev, next - mu(r));
     }
     if (!rule.consider_endpoints) {
-      sigmas[order[0]] = mus[order[1]] - mus[order[0]];
-      sigmas[order[n - 1]] = mus[order[n - 1]] - mus[order[n - 2]];
+      if (list[0] >= 0) sigmas[list[0]] = mu(1) - mu(0);
+      if (list[m - 1] >= 0) sigmas[list[m - 1]] = mu(m - 1) - mu(m - 2);
     }
   }
   clip_bandwidths(sigmas, low, high, rule.consider_magic_clip);

@@ -9,14 +9,18 @@ namespace hpod::tpe {
 struct BandwidthRule {
   bool consider_magic_clip = true;
   bool consider_endpoints = false;
+  // Optuna 3.1: the prior centre (low + high)/2 takes part in the neighbour list (placed
+  // after observations equal to it).
+  bool prior_among_neighbours = false;
 };
 
 // Univariate rule of Optuna 4.9: each observation's distance to the farther of its two
 // neighbours in [low, s_1, …, s_N, high] (the prior centre does not take part); without
 // consider_endpoints the extremes use their inner neighbour only. `mus` in working space,
 // `order` = indices of `mus` in stable ascending order. Clipped (see clip_bandwidths).
+// `prior_mu`: the prior centre, used with rule.prior_among_neighbours.
 Eigen::ArrayXd univariate_bandwidths(const Eigen::ArrayXd& mus, const std::vector<int>& order, double low,
-                                     double high, const BandwidthRule& rule);
+                                     double high, const BandwidthRule& rule, double prior_mu = 0.0);
 
 // Multivariate (Scott-type) rule: 0.2 · max(N,1)^(−1/(d+4)) · (high − low) for all N
 // observations, d = number of parameters of the estimator. Clipped.

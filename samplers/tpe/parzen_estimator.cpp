@@ -1,5 +1,6 @@
 #include "samplers/tpe/parzen_estimator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -36,7 +37,8 @@ MixtureWeights mixture_weights(const Eigen::VectorXd& observation_weights, doubl
 }
 
 ParzenEstimator::ParzenEstimator(const std::vector<Distribution>& space, const ParzenObservations& obs,
-                                 const ParzenOptions& opt) {
+                                 const ParzenOptions& opt)
+    : optuna_3_1_(opt.optuna_3_1) {
   const Eigen::Index n = obs.values.rows();
   if (obs.mixture) {
     weights_ = obs.mixture->weights;
@@ -67,14 +69,14 @@ ParzenEstimator::NumericKernels ParzenEstimator::numeric_kernels(const Distribut
                                                                  const std::vector<int>* sorted, int n_dims,
                                                                  const ParzenOptions& opt, std::vector<int>* order) {
   NumericKernels k;
-  k.space = numeric_space(dist);
+  k.space = numeric_space(dist, opt.optuna_3_1);
   const NumericSpace& s = k.space;
   const Eigen::Index n = obs.size();
-  const BandwidthRule rule{opt.consider_magic_clip, opt.consider_endpoints};
+  const BandwidthRule rule{opt.consider_magic_clip, opt.consider_endpoints, opt.optuna_3_1};
 
   k.mu.resize(n + 1);
   for (Eigen::Index i = 0; i < n; ++i) k.mu[i] = s.to_working(obs[i]);
-  k.mu[n] = 0.5 * (s.low_w + s.high_w);
+  k.mu[n] = s.prior_mu();
   k.sigma.resize(n + 1);
   const Eigen::ArrayXd mus = k.mu.head(n);
   std::vector<int> own_order;
@@ -85,25 +87,32 @@ ParzenEstimator::NumericKernels ParzenEstimator::numeric_kernels(const Distribut
   if (opt.multivariate) {
     k.sigma.head(n) = multivariate_bandwidths(static_cast<int>(n), n_dims, s.low_w, s.high_w, rule);
   } else {
-    k.sigma.head(n) = univariate_bandwidths(mus, *sorted, s.low_w, s.high_w, rule);
+    k.sigma.head(n) = univariate_bandwidths(mus, *sorted, s.low_w, s.high_w, rule, k.mu[n]);
   }
   if (order) *order = *sorted;
   k.sigma[n] = s.high_w - s.low_w;
   k.inv_sigma = k.sigma.inverse();
 
   k.log_norm.resize(n + 1);
+  // Optuna 3.1 left −log σ out of the continuous density (fixed in 3.5).
   const bool continuous = s.kind == KernelKind::kContinuous;
+  const bool with_log_sigma = continuous && !opt.optuna_3_1;
   double last_sigma = std::numeric_limits<double>::quiet_NaN(), last_log = 0.0;
+  {
+    const Eigen::ArrayXd a = (s.low_w - k.mu) / k.sigma, b = (s.high_w - k.mu) / k.sigma;
+    truncnorm::log_gauss_mass_batch(a.data(), b.data(), k.log_norm.data(), static_cast<std::size_t>(n + 1));
+  }
   for (Eigen::Index i = 0; i <= n; ++i) {
     const double sigma = k.sigma[i];
-    k.log_norm[i] = truncnorm::log_gauss_mass((s.low_w - k.mu[i]) / sigma, (s.high_w - k.mu[i]) / sigma);
     if (!continuous) continue;
+    k.log_norm[i] += truncnorm::kHalfLog2Pi;
+    if (!with_log_sigma) continue;
     // Many bandwidths sit at the magic-clip floor: one log for a run of equal ones.
     if (sigma != last_sigma) {
       last_sigma = sigma;
       last_log = std::log(sigma);
     }
-    k.log_norm[i] += last_log + truncnorm::kHalfLog2Pi;
+    k.log_norm[i] += last_log;
   }
   return k;
 }
@@ -167,26 +176,33 @@ Eigen::MatrixXd ParzenEstimator::sample(NumpyRandom& rng, int n) const {
   const std::vector<double> w(weights_.data(), weights_.data() + weights_.size());
   const std::vector<int> component = rng.choice(w, n);
   Eigen::MatrixXd out(n, n_dims());
-  for (int j = 0; j < n_dims(); ++j) {
-    auto* c = std::get_if<CategoricalKernels>(&dims_[j]);
-    if (!c) continue;
-    for (int i = 0; i < n; ++i) {
-      const double u = rng.random_sample();
-      // The number of cumulative probabilities below u is the chosen index.
-      out(i, j) = static_cast<double>((c->cumulative.row(component[i]) < u).count());
+  // One uniform per sample for parameter j.
+  auto draw = [&](int j) {
+    if (auto* c = std::get_if<CategoricalKernels>(&dims_[j])) {
+      for (int i = 0; i < n; ++i) {
+        const double u = rng.random_sample();
+        // The number of cumulative probabilities below u is the chosen index.
+        out(i, j) = static_cast<double>((c->cumulative.row(component[i]) < u).count());
+      }
+      return;
     }
-  }
-  for (int j = 0; j < n_dims(); ++j) {
-    auto* k = std::get_if<NumericKernels>(&dims_[j]);
-    if (!k) continue;
-    const NumericSpace& s = k->space;
+    const auto& k = std::get<NumericKernels>(dims_[j]);
+    const NumericSpace& s = k.space;
     for (int i = 0; i < n; ++i) {
       const double u = rng.random_sample();
-      const double mu = k->mu[component[i]], sigma = k->sigma[component[i]];
-      const double z = truncnorm::ppf(u, (s.low_w - mu) / sigma, (s.high_w - mu) / sigma);
+      const double mu = k.mu[component[i]], sigma = k.sigma[component[i]];
+      const double z = truncnorm::ppf(u, (s.low_w - mu) / sigma, (s.high_w - mu) / sigma, optuna_3_1_);
       out(i, j) = s.from_working(mu + sigma * z);
     }
+  };
+  if (optuna_3_1_) {
+    for (int j = 0; j < n_dims(); ++j) draw(j);
+    return out;
   }
+  for (int j = 0; j < n_dims(); ++j)
+    if (is_categorical(j)) draw(j);
+  for (int j = 0; j < n_dims(); ++j)
+    if (!is_categorical(j)) draw(j);
   return out;
 }
 
@@ -230,7 +246,7 @@ void ParzenEstimator::add_numeric_log_pdf(const NumericKernels& k, const Eigen::
 }
 
 Eigen::VectorXd ParzenEstimator::log_pdf(const Eigen::MatrixXd& x) const {
-  return sorted_ ? log_pdf_sorted(x) : log_pdf_dense(x);
+  return sorted_ ? log_pdf_sorted(x) : log_pdf_matrix(x, true);
 }
 
 Eigen::VectorXd ParzenEstimator::log_pdf_sorted(const Eigen::MatrixXd& x) const {
@@ -324,10 +340,59 @@ Eigen::VectorXd ParzenEstimator::log_pdf_sorted(const Eigen::MatrixXd& x) const 
   return out;
 }
 
-Eigen::VectorXd ParzenEstimator::log_pdf_dense(const Eigen::MatrixXd& x) const {
+Eigen::VectorXd ParzenEstimator::log_pdf_dense(const Eigen::MatrixXd& x) const { return log_pdf_matrix(x, false); }
+
+Eigen::VectorXd ParzenEstimator::log_pdf_matrix(const Eigen::MatrixXd& x, bool allow_product) const {
   const Eigen::Index n = x.rows();
+  const Eigen::Index n_obs = log_weights_.size() - 1;
   Eigen::ArrayXXd t = log_weights_.replicate(1, n);  // K × n: kernel × candidate
+  // Continuous parameters whose observation kernels share one bandwidth (the multivariate
+  // rule): their Σ_j ((x_j − μ_kj)/σ_j)² over all kernels and candidates is one matrix
+  // product, |m_k|² + |x|² − 2·m_k·x, in coordinates centred on the prior and scaled by
+  // 1/σ_j (the prior kernel, with its own bandwidth, is added apart).
+  std::vector<int> shared;
+  if (allow_product && n_obs >= kSparseMinKernels) {
+    for (int j = 0; j < n_dims(); ++j) {
+      auto* k = std::get_if<NumericKernels>(&dims_[j]);
+      if (k && k->space.kind == KernelKind::kContinuous && (k->sigma.head(n_obs) == k->sigma[0]).all()) shared.push_back(j);
+    }
+    if (shared.size() < 2) shared.clear();
+  }
+  if (!shared.empty()) {
+    const auto d = static_cast<Eigen::Index>(shared.size());
+    Eigen::MatrixXd m(n_obs, d), c(n, d);
+    Eigen::ArrayXd norm = Eigen::ArrayXd::Zero(n_obs);
+    for (Eigen::Index q = 0; q < d; ++q) {
+      const auto& k = std::get<NumericKernels>(dims_[static_cast<std::size_t>(shared[static_cast<std::size_t>(q)])]);
+      const double centre = k.mu[n_obs], scale = k.inv_sigma[0];
+      m.col(q) = ((k.mu.head(n_obs) - centre) * scale).matrix();
+      norm += k.log_norm.head(n_obs);
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const double w = k.space.to_working(x(i, shared[static_cast<std::size_t>(q)]));
+        c(i, q) = (w >= k.space.low_w && w <= k.space.high_w) ? (w - centre) * scale : std::numeric_limits<double>::quiet_NaN();
+      }
+    }
+    const Eigen::ArrayXd m2 = m.rowwise().squaredNorm().array();
+    const Eigen::ArrayXd c2 = c.rowwise().squaredNorm().array();
+    Eigen::ArrayXXd quad = -2.0 * (m * c.transpose()).array();
+    quad.colwise() += m2;
+    quad.rowwise() += c2.transpose();
+    t.topRows(n_obs) -= 0.5 * quad;
+    t.topRows(n_obs).colwise() -= norm;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (std::isnan(c2[i])) {
+        t.col(i).setConstant(kNegInf);
+        continue;
+      }
+      for (int j : shared) {  // the prior kernel
+        const auto& k = std::get<NumericKernels>(dims_[static_cast<std::size_t>(j)]);
+        const double z = (k.space.to_working(x(i, j)) - k.mu[n_obs]) * k.inv_sigma[n_obs];
+        t(n_obs, i) -= 0.5 * (z * z) + k.log_norm[n_obs];
+      }
+    }
+  }
   for (int j = 0; j < n_dims(); ++j) {
+    if (std::find(shared.begin(), shared.end(), j) != shared.end()) continue;
     if (auto* c = std::get_if<CategoricalKernels>(&dims_[j])) {
       for (Eigen::Index i = 0; i < n; ++i) {
         const double v = x(i, j);

@@ -24,6 +24,10 @@ struct ParzenOptions {
   // The *sampler's* multivariate flag: selects the Scott-type bandwidth rule, also for a
   // one-parameter estimator (§4.5.2).
   bool multivariate = false;
+  // Optuna 3.1's estimator instead of 4.9's (§4.9): the prior centre among the bandwidth
+  // neighbours, no −log σ in the continuous density, Int log as a continuous log-space
+  // kernel, 3.1's random-number order and bisection ppf. For comparisons with 3.1.
+  bool optuna_3_1 = false;
 };
 
 // Mixture weights normalised with the prior's appended (last), and their logs.
@@ -64,14 +68,17 @@ class ParzenEstimator {
   Eigen::ArrayXXd categorical_weights(int d) const { return std::get<CategoricalKernels>(dims_[d]).log_p.exp(); }
 
   // n samples (rows) of internal values. Random numbers (Optuna 4.x order, §4.6): the
-  // kernel of each sample, then the categorical parameters, then the numeric ones.
+  // kernel of each sample, then the categorical parameters, then the numeric ones (3.1:
+  // the parameters in order).
   Eigen::MatrixXd sample(NumpyRandom& rng, int n) const;
-  // log density of each row of x (internal values, n × D). A one-parameter numeric
-  // estimator with many kernels (the "above" estimator of univariate TPE) skips kernels
-  // whose share of the sum is below e^-50 — provably, from bounds over its sorted kernel
-  // centres — which leaves the result equal to the dense sum up to rounding.
+  // log density of each row of x (internal values, n × D), equal to log_pdf_dense up to
+  // rounding but faster for many kernels: a one-parameter numeric estimator (the "above"
+  // estimator of univariate TPE) skips kernels whose share of the sum is below e^-50 —
+  // provably, from bounds over its sorted kernel centres; a multivariate one computes
+  // its continuous parameters' quadratic terms as one matrix product.
   Eigen::VectorXd log_pdf(const Eigen::MatrixXd& x) const;
-  // Every kernel for every row, as one K × n matrix (the reference for the above).
+  // Every kernel for every row, parameter by parameter, as one K × n matrix (the
+  // reference for the above).
   Eigen::VectorXd log_pdf_dense(const Eigen::MatrixXd& x) const;
 
  private:
@@ -108,6 +115,7 @@ class ParzenEstimator {
                                         std::vector<int>* order);
   void index_sorted_kernels(std::vector<int> order);
   Eigen::VectorXd log_pdf_sorted(const Eigen::MatrixXd& x) const;
+  Eigen::VectorXd log_pdf_matrix(const Eigen::MatrixXd& x, bool allow_product) const;
   static CategoricalKernels categorical_kernels(const CategoricalDistribution& dist, const Eigen::ArrayXd& obs,
                                                 double prior_weight);
   // Adds each kernel's log density of column values x to the columns of t (K × n).
@@ -115,6 +123,7 @@ class ParzenEstimator {
 
   std::vector<Kernels> dims_;
   std::optional<SortedKernels> sorted_;
+  bool optuna_3_1_ = false;
   Eigen::ArrayXd weights_;  // normalised, for the kernel draw
   Eigen::ArrayXd log_weights_;
 };

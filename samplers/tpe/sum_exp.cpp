@@ -1,5 +1,7 @@
 #include "samplers/tpe/sum_exp.hpp"
 
+#include "samplers/tpe/cpu_features.hpp"
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -64,11 +66,6 @@ __attribute__((target("avx2,fma"))) double sum_exp_avx2(const double* t, std::si
   for (; i < n; ++i) tail += exp_lane(std::fmax(t[i] - m, kFloor));
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail;
 }
-
-bool cpu_has_avx2_fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-}
 #endif
 
 }  // namespace
@@ -85,13 +82,7 @@ double sum_exp_shifted_portable(const double* t, std::size_t n, double m) {
 }
 }  // namespace detail
 
-bool sum_exp_uses_avx2() {
-#ifdef HPOD_SUM_EXP_X86
-  return cpu_has_avx2_fma();
-#else
-  return false;
-#endif
-}
+bool sum_exp_uses_avx2() { return cpu_has_avx2_fma(); }
 
 double sum_exp_shifted(const double* t, std::size_t n, double m) {
 #ifdef HPOD_SUM_EXP_X86

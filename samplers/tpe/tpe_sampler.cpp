@@ -98,7 +98,8 @@ Eigen::VectorXd TpeSampler::sample_joint(Ask& ask, const ParamSet& params) {
   }
   hi.parzen.mixture = shared_mixture(hi.numbers.size());
 
-  const ParzenOptions popt{opt_.prior_weight, opt_.consider_magic_clip, opt_.consider_endpoints, opt_.multivariate};
+  const ParzenOptions popt{opt_.prior_weight, opt_.consider_magic_clip, opt_.consider_endpoints, opt_.multivariate,
+                           opt_.optuna_3_1_estimator};
   const ParzenEstimator l(params.distributions, lo.parzen, popt);
   const ParzenEstimator g(params.distributions, hi.parzen, popt);
   const Eigen::MatrixXd candidates = l.sample(ask.tpe_rng, opt_.n_ei_candidates);

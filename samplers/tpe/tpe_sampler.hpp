@@ -36,6 +36,9 @@ struct TpeOptions {
   bool group = false;  // requires multivariate
   bool constant_liar = false;
   bool warn_independent_sampling = false;  // accepted; hpod samplers do not log
+  // Not a study-file option: Optuna 3.1's estimator (ParzenOptions::optuna_3_1), for the
+  // benchmark's comparison of the 3.1 and 4.x algorithms.
+  bool optuna_3_1_estimator = false;
 };
 
 class TpeSampler final : public Sampler {

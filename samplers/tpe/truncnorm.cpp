@@ -4,6 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <vector>
+
+#include "samplers/tpe/erf_batch.hpp"
 
 namespace hpod::tpe::truncnorm {
 
@@ -64,6 +67,21 @@ double log_gauss_mass_general(double a, double b) {
   return std::log1p(-ndtr_central(a) - ndtr_central(-b));
 }
 
+void log_gauss_mass_batch(const double* a, const double* b, double* out, std::size_t n) {
+  // erf(a/√2) and erf(−b/√2) for all, then Optuna's central formula where it applies.
+  std::vector<double> t(2 * n), e(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    t[i] = a[i] * kInvSqrt2;
+    t[n + i] = -b[i] * kInvSqrt2;
+  }
+  erf_batch(t.data(), e.data(), 2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] <= -8.5 && b[i] >= 8.5) out[i] = -0.0;
+    else if (b[i] <= 0 || a[i] > 0) out[i] = log_gauss_mass_general(a[i], b[i]);
+    else out[i] = std::log1p(-(0.5 + 0.5 * e[i]) - (0.5 + 0.5 * e[n + i]));
+  }
+}
+
 double ndtri_exp(double y) {
   // Near y = 0 (probability near 1) solve for the upper tail instead, then flip.
   const bool flip = y > -0.01;
@@ -83,22 +101,32 @@ double ndtri_exp(double y) {
   return flip ? -x : x;
 }
 
+double ndtri_exp_bisection(double y) {
+  double lo = -100.0, hi = 100.0, mid = 0.0;
+  for (int i = 0; i < 100; ++i) {
+    mid = 0.5 * (lo + hi);
+    (log_ndtr(mid) < y ? lo : hi) = mid;
+  }
+  return mid;
+}
+
 double logaddexp(double u, double v) {
   const double m = std::max(u, v);
   if (m == -std::numeric_limits<double>::infinity()) return m;
   return m + std::log1p(std::exp(-std::fabs(u - v)));
 }
 
-double ppf(double q, double a, double b) {
+double ppf(double q, double a, double b, bool bisection) {
   if (a == b) return std::numeric_limits<double>::quiet_NaN();
   if (q <= 0) return a;
   if (q >= 1) return b;
+  auto inverse = bisection ? ndtri_exp_bisection : ndtri_exp;
   double x;
   if (a < 0) {
-    x = ndtri_exp(logaddexp(log_ndtr(a), std::log(q) + log_gauss_mass(a, b)));
+    x = inverse(logaddexp(log_ndtr(a), std::log(q) + log_gauss_mass(a, b)));
   } else {
     // Work from the right tail so a high lower bound keeps its precision.
-    x = -ndtri_exp(logaddexp(log_ndtr(-b), std::log1p(-q) + log_gauss_mass(a, b)));
+    x = -inverse(logaddexp(log_ndtr(-b), std::log1p(-q) + log_gauss_mass(a, b)));
   }
   return std::clamp(x, a, b);
 }

@@ -5,6 +5,8 @@
 // All bounds (a, b) and points are in standard units unless a loc/scale is given.
 #pragma once
 
+#include <cstddef>
+
 namespace hpod::tpe::truncnorm {
 
 // Φ(x), piecewise through erf/erfc so that neither tail loses precision.
@@ -19,11 +21,16 @@ inline double log_gauss_mass(double a, double b) {
   if (a <= -8.5 && b >= 8.5) return -0.0;
   return log_gauss_mass_general(a, b);
 }
+// log_gauss_mass for many intervals: the central case (a <= 0 <= b) through erf_batch
+// (within 2e-16 of erf), the others as above.
+void log_gauss_mass_batch(const double* a, const double* b, double* out, std::size_t n);
 // x with log Φ(x) = y (y <= 0), Newton iterations as Optuna 4.5+.
 double ndtri_exp(double y);
+// The same by Optuna 3.1's bisection: 100 halvings of [−100, 100], the last midpoint.
+double ndtri_exp_bisection(double y);
 // Inverse CDF of the standard normal truncated to [a, b] at probability q ∈ [0, 1];
-// the result is clipped into [a, b]. NaN if a == b.
-double ppf(double q, double a, double b);
+// the result is clipped into [a, b]. NaN if a == b. `bisection`: Optuna 3.1's ndtri_exp.
+double ppf(double q, double a, double b, bool bisection = false);
 // Log density at x (original units) of N(loc, scale) truncated to [a, b] (standard units),
 // including the −log(scale) term (Optuna ≥ 3.5). −inf outside [a, b], NaN if a == b.
 double logpdf(double x, double a, double b, double loc, double scale);

@@ -4,7 +4,7 @@
 
 namespace hpod::tpe {
 
-NumericSpace numeric_space(const Distribution& d) {
+NumericSpace numeric_space(const Distribution& d, bool int_log_continuous) {
   NumericSpace s;
   if (auto* f = std::get_if<FloatDistribution>(&d)) {
     s.low = f->low;
@@ -26,7 +26,8 @@ NumericSpace numeric_space(const Distribution& d) {
   s.high = static_cast<double>(i.high);
   s.log = i.log;
   if (i.log) {
-    s.kind = KernelKind::kDiscreteLog;
+    s.kind = int_log_continuous ? KernelKind::kContinuous : KernelKind::kDiscreteLog;
+    s.round_to_int = int_log_continuous;
     s.step = 1;
     s.low_w = std::log(s.low - 0.5);
     s.high_w = std::log(s.high + 0.5);
@@ -42,6 +43,7 @@ NumericSpace numeric_space(const Distribution& d) {
 double NumericSpace::from_working(double w) const {
   switch (kind) {
     case KernelKind::kContinuous:
+      if (round_to_int) return std::clamp(std::nearbyint(std::exp(w)), low, high);
       return std::clamp(log ? std::exp(w) : w, low, high);
     case KernelKind::kDiscrete:
       return std::clamp(std::nearbyint((w - low) / step) * step + low, low, high);

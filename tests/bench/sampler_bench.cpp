@@ -34,6 +34,8 @@
 #include "hpod/rng.hpp"
 #include "hpod/sampler.hpp"
 #include "samplers/random_sampler.hpp"
+#include "samplers/tpe/sum_exp.hpp"
+#include "samplers/tpe/tpe_sampler.hpp"
 
 using namespace hpod;
 using namespace hpod::bench;
@@ -43,7 +45,7 @@ namespace {
 
 struct SamplerEntry {
   std::string name;
-  std::string engine;  // "hpod" or "optuna"
+  std::string engine;  // "hpod", "hpod-3.1" (hpod's TPE with Optuna 3.1's estimator) or "optuna"
   std::string config;  // the study file's "sampler" block (seed added per run)
 };
 
@@ -51,6 +53,8 @@ const std::vector<SamplerEntry> kSamplers = {
     {"tpe", "hpod", R"({"type": "tpe"})"},
     {"tpe-mv", "hpod", R"({"type": "tpe", "multivariate": true})"},
     {"random", "hpod", R"({"type": "random"})"},
+    {"tpe-3.1", "hpod-3.1", R"({"type": "tpe"})"},
+    {"tpe-mv-3.1", "hpod-3.1", R"({"type": "tpe", "multivariate": true})"},
     {"optuna-tpe", "optuna", R"({"type": "tpe"})"},
     {"optuna-tpe-mv", "optuna", R"({"type": "tpe", "multivariate": true})"},
     {"optuna-random", "optuna", R"({"type": "random"})"},
@@ -116,6 +120,12 @@ std::unique_ptr<Sampler> make(const SamplerEntry& e, std::optional<std::uint32_t
   if (!s.ok()) {
     std::cerr << e.name << ": " << s.status().message() << '\n';
     std::exit(2);
+  }
+  if (e.engine == "hpod-3.1") {
+    // Not a study-file option: set on the parsed TPE options.
+    tpe::TpeOptions o = dynamic_cast<const tpe::TpeSampler&>(*s.value()).options();
+    o.optuna_3_1_estimator = true;
+    return std::make_unique<tpe::TpeSampler>(o);
   }
   return std::move(s).value();
 }
@@ -224,7 +234,7 @@ void quality(const Flags& fl) {
       const auto& v = best[s][f];
       std::printf("%-17s %-14s %13.6g %13.6g %13.6g", f.c_str(), s.c_str(), median(v), quantile(v, 0.25),
                   quantile(v, 0.75));
-      if (have_ref && entry(s).engine == "hpod" && s != "random") {
+      if (have_ref && entry(s).engine != "optuna" && s != "random") {
         const auto& ref = best["optuna-tpe"][f];
         const MannWhitney mw = mann_whitney(v, ref);
         const bool better = median(v) <= median(ref);

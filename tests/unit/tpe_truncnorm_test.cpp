@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "hpod/rng.hpp"
+#include "samplers/tpe/erf_batch.hpp"
 #include "samplers/tpe/sum_exp.hpp"
 #include "samplers/tpe/truncnorm.hpp"
 #include "test_vectors.hpp"
@@ -94,4 +95,35 @@ TEST_CASE("tpe sum_exp: the vector and portable paths agree bit for bit, and wit
     CHECK(close(sum_exp_shifted(&x, 1, 0.0), std::exp(x), 4.5e-16));
   }
   MESSAGE("sum_exp uses AVX2: " << sum_exp_uses_avx2());
+}
+
+TEST_CASE("tpe truncnorm: Optuna 3.1's bisection ppf and density without -log sigma") {
+  auto& v = vectors()["tpe"]["truncnorm"]["optuna_3_1"];
+  auto& ppf = v["ppf"];
+  for (std::size_t i = 0; i < ppf["q"].size(); ++i) {
+    double q = num(ppf["q"][i]), a = num(ppf["a"][i]), b = num(ppf["b"][i]);
+    CAPTURE(q);
+    CHECK(close(truncnorm::ppf(q, a, b, true), num(ppf["value"][i]), 1e-13));
+  }
+  auto& lp = v["logpdf"];
+  const double a = num(lp["a"]), b = num(lp["b"]), loc = num(lp["loc"]), scale = num(lp["scale"]);
+  for (std::size_t i = 0; i < lp["x"].size(); ++i)
+    CHECK(close(truncnorm::logpdf(num(lp["x"][i]), a, b, loc, scale) + std::log(scale), num(lp["value"][i]), 1e-9));
+}
+
+TEST_CASE("tpe erf_batch: within 2e-16 of std::erf, vector and portable paths identical") {
+  std::vector<double> t;
+  for (double x = -7; x <= 7; x += 0.00731) t.push_back(x);
+  for (double x : {0.0, -0.0, 0.25, 0.2500001, 5.99, 6.0, 6.249, 6.25, 30.0, -30.0}) t.push_back(x);
+  std::vector<double> fast(t.size()), portable(t.size());
+  erf_batch(t.data(), fast.data(), t.size());
+  detail::erf_batch_portable(t.data(), portable.data(), t.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    CAPTURE(t[i]);
+    CHECK(fast[i] == portable[i]);
+    worst = std::max(worst, std::fabs(fast[i] - std::erf(t[i])));
+  }
+  CHECK(worst < 2e-16);
+  MESSAGE("erf_batch worst absolute error " << worst);
 }
