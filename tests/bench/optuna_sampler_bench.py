@@ -143,8 +143,8 @@ def speed_study(n, d, config):
 
 
 def timed_asks(study, names, asks):
-    """CPU ms per ask (study.ask() + every suggest), each followed by a tell."""
-    total = 0.0
+    """Median CPU ms per ask (study.ask() + every suggest), each followed by a tell."""
+    times = []
     for i in range(asks + 1):  # the first one warms up, as hpod's cold ask is reported apart
         start = time.process_time()
         trial = study.ask()
@@ -152,8 +152,8 @@ def timed_asks(study, names, asks):
         elapsed = time.process_time() - start
         study.tell(trial, sum(v * v for v in params.values()))
         if i > 0:
-            total += elapsed
-    return 1000.0 * total / asks
+            times.append(elapsed)
+    return 1000.0 * float(np.median(times))
 
 
 def speed(args, samplers):

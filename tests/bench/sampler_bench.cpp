@@ -14,13 +14,10 @@
 //
 // A sampler is a row of kSamplers: name → engine (hpod / optuna) and factory JSON, so a new
 // sampler (e.g. "gp") is one more line.
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -280,24 +277,24 @@ double cpu_ms() {
 
 struct AskTiming {
   double first_ms;  // includes building the cache over N trials
-  double mean_ms;   // the following asks, each after one tell
+  double mean_ms;   // the following asks, each after one tell: median (robust to a busy machine)
 };
 
 AskTiming time_asks(Sampler& sampler, InMemoryStudy& study, const SearchSpace& space, int asks) {
   AskTiming r{0, 0};
-  double total = 0;
+  std::vector<double> times;
   for (int i = 0; i <= asks; ++i) {
     FrozenTrial& t = study.add_trial(FrozenTrial{});
     const double start = cpu_ms();
     auto params = sampler.sample(study, t, space);
     const double ms = cpu_ms() - start;
     if (i == 0) r.first_ms = ms;
-    else total += ms;
+    else times.push_back(ms);
     FrozenTrial* m = study.mutable_trial(t.number);
     for (auto& [name, v] : params) m->params[name] = TrialParam{v, space.at(name)};
     study.finish(t.number, TrialState::kComplete, {sphere(params)}, std::chrono::system_clock::now());
   }
-  r.mean_ms = total / asks;
+  r.mean_ms = median(times);
   return r;
 }
 
@@ -328,10 +325,11 @@ void speed(const Flags& fl) {
                                 std::to_string(fl.optuna_asks_large));
 
   std::printf("\n== speed: CPU ms per ask with N COMPLETE trials, D float parameters ==\n");
-  std::printf("CPU time (the machine may be shared). hpod: mean of %d asks, each after a tell (incremental cache); 'cold' = the first ask, which\n"
-              "builds the cache over all N trials. Optuna 3.1 (in-memory storage): mean of %d asks (%d at\n"
-              "N >= 5000, to keep time sane); an ask = study.ask() + every suggest_float.\n\n",
-              fl.asks, fl.optuna_asks, fl.optuna_asks_large);
+  std::printf("CPU time (the machine may be shared), median over asks. hpod: %d asks, each after a tell (incremental cache); 'cold' = the first ask, which\n"
+              "builds the cache over all N trials. Optuna 3.1 (in-memory storage): %d asks (%d at\n"
+              "N >= 5000, to keep time sane); an ask = study.ask() + every suggest_float.\n"
+              "hpod's sum-exp/erf kernels: %s.\n\n",
+              fl.asks, fl.optuna_asks, fl.optuna_asks_large, tpe::sum_exp_uses_avx2() ? "AVX2+FMA" : "portable");
   std::printf("%-8s %6s %4s %12s %12s %14s %10s\n", "sampler", "N", "D", "hpod ms", "hpod cold", "optuna ms",
               "speed-up");
   for (auto& s : hpod_names)
@@ -358,36 +356,32 @@ long vm_kb(const char* field) {
   return -1;
 }
 
+// One configuration in this (fresh) process: prints "<KB after building the study> <peak KB>".
+void memory_child(const Flags& fl) {
+  InMemoryStudy study("memory", {StudyDirection::kMinimize});
+  const SearchSpace space = speed_space(fl.speed_d.front());
+  fill_study(study, space, fl.memory_n);
+  const long before = vm_kb("VmHWM:");
+  auto sampler = make(entry(fl.samplers.front()), 1u);
+  time_asks(*sampler, study, space, fl.asks);
+  std::printf("%ld %ld\n", before, vm_kb("VmHWM:"));
+}
+
 void memory(const Flags& fl) {
-  std::printf("\n== memory: peak RSS at N = %d COMPLETE trials (separate child process per row) ==\n", fl.memory_n);
+  std::printf("\n== memory: peak RSS at N = %d COMPLETE trials, %d asks (a fresh process per row) ==\n",
+              fl.memory_n, fl.asks);
   std::printf("%-8s %4s %14s %16s %16s\n", "sampler", "D", "study only MB", "peak w/ asks MB", "sampler MB");
   for (auto& s : fl.samplers) {
     if (entry(s).engine != "hpod" || !kOptunaPeer.count(s)) continue;
     for (int d : fl.speed_d) {
-      int fds[2];
-      if (pipe(fds) != 0) return;
-      const pid_t pid = fork();
-      if (pid == 0) {
-        close(fds[0]);
-        InMemoryStudy study("memory", {StudyDirection::kMinimize});
-        const SearchSpace space = speed_space(d);
-        fill_study(study, space, fl.memory_n);
-        const long before = vm_kb("VmHWM:");
-        auto sampler = make(entry(s), 1u);
-        time_asks(*sampler, study, space, fl.asks);
-        const long peak = vm_kb("VmHWM:");
-        const std::string msg = std::to_string(before) + " " + std::to_string(peak);
-        if (write(fds[1], msg.data(), msg.size()) < 0) _exit(1);
-        _exit(0);
-      }
-      close(fds[1]);
-      char buf[128] = {};
-      const ssize_t got = read(fds[0], buf, sizeof buf - 1);
-      close(fds[0]);
-      int status = 0;
-      waitpid(pid, &status, 0);
+      // popen runs a shell, whose /proc/self/exe would be the shell: resolve it here.
+      const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+      const std::string cmd = self + " --mode memory-child --samplers " + s + " --speed-d " + std::to_string(d) +
+                              " --memory-n " + std::to_string(fl.memory_n) + " --asks " + std::to_string(fl.asks);
+      FILE* p = popen(cmd.c_str(), "r");
       long before = 0, peak = 0;
-      if (got > 0) std::sscanf(buf, "%ld %ld", &before, &peak);
+      if (!p || std::fscanf(p, "%ld %ld", &before, &peak) != 2) std::fprintf(stderr, "memory child failed: %s\n", cmd.c_str());
+      if (p) pclose(p);
       std::printf("%-8s %4d %14.1f %16.1f %16.1f\n", s.c_str(), d, before / 1024.0, peak / 1024.0,
                   (peak - before) / 1024.0);
     }
@@ -438,5 +432,6 @@ int main(int argc, char** argv) {
   if (fl.mode == "quality" || fl.mode == "all") quality(fl);
   if (fl.mode == "speed" || fl.mode == "all") speed(fl);
   if (fl.mode == "memory" || fl.mode == "all") memory(fl);
+  if (fl.mode == "memory-child") memory_child(fl);
   return 0;
 }
