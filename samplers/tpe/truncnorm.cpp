@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
-#include <vector>
+#include <memory>
 
 #include "samplers/tpe/erf_batch.hpp"
 
@@ -68,18 +68,23 @@ double log_gauss_mass_general(double a, double b) {
 }
 
 void log_gauss_mass_batch(const double* a, const double* b, double* out, std::size_t n) {
-  // erf(a/√2) and erf(−b/√2) for all, then Optuna's central formula where it applies.
-  std::vector<double> t(2 * n), e(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    t[i] = a[i] * kInvSqrt2;
-    t[n + i] = -b[i] * kInvSqrt2;
-  }
-  erf_batch(t.data(), e.data(), 2 * n);
+  // The central intervals that need erf (kernels far inside the bounds do not, see
+  // log_gauss_mass) are gathered, erf(a/√2) and erf(−b/√2) computed in one batch, and
+  // Optuna's central formula applied; the other cases go one by one.
+  const std::unique_ptr<std::size_t[]> index(new std::size_t[n]);
+  const std::unique_ptr<double[]> t(new double[2 * n]), e(new double[2 * n]);
+  std::size_t m = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (a[i] <= -8.5 && b[i] >= 8.5) out[i] = -0.0;
     else if (b[i] <= 0 || a[i] > 0) out[i] = log_gauss_mass_general(a[i], b[i]);
-    else out[i] = std::log1p(-(0.5 + 0.5 * e[i]) - (0.5 + 0.5 * e[n + i]));
+    else index[m++] = i;
   }
+  for (std::size_t k = 0; k < m; ++k) {
+    t[k] = a[index[k]] * kInvSqrt2;
+    t[m + k] = -b[index[k]] * kInvSqrt2;
+  }
+  erf_batch(t.get(), e.get(), 2 * m);
+  for (std::size_t k = 0; k < m; ++k) out[index[k]] = std::log1p(-(0.5 + 0.5 * e[k]) - (0.5 + 0.5 * e[m + k]));
 }
 
 double ndtri_exp(double y) {
