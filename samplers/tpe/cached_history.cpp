@@ -72,6 +72,7 @@ class CachedHistory final : public TrialHistory {
     std::vector<int> dist_id;      // by trial number, index into dists
     std::vector<Distribution> dists;
     std::vector<std::pair<double, int>> by_work;  // (working value, number) ascending; numeric only
+    std::size_t present = 0;  // used trials that have it
   };
 
   // `append`: leave the sorted vectors unsorted (sync sorts them after a bulk catch-up).
@@ -127,6 +128,7 @@ void CachedHistory::add(const FrozenTrial& t, bool append) {
       c.dist_id.resize(size, 0);
     }
     c.value[static_cast<std::size_t>(n)] = p.internal;
+    ++c.present;
     c.dist_id[static_cast<std::size_t>(n)] = intern(c, p.distribution);
     if (!is_categorical(p.distribution)) place(c.by_work, std::pair<double, int>{working_value(p), n}, append);
   }
@@ -155,6 +157,13 @@ void CachedHistory::observations(const ParamSet& params, const std::vector<int>&
     return true;
   };
 
+  // Every used trial has every parameter, compatibly (a fixed search space): no checks.
+  bool complete = true;
+  for (std::size_t j = 0; j < d; ++j) {
+    complete = complete && cols[j] && cols[j]->present == used_.size();
+    for (char ok : compatible_id[j]) complete = complete && ok;
+  }
+
   // Rows in number order: used trials (values from the columns) merged with running ones
   // (values from the trials; `extra` holds their row and trial).
   std::vector<int>& lo = below_out.numbers;
@@ -178,7 +187,7 @@ void CachedHistory::observations(const ParamSet& params, const std::vector<int>&
     if (r != running.end() && (*r)->number < n) take_running_before(n);
     while (b != below.end() && *b < n) ++b;
     if (b != below.end() && *b == n) continue;
-    if (has_all(n)) hi.push_back(n);
+    if (complete || has_all(n)) hi.push_back(n);
   }
   take_running_before(std::numeric_limits<int>::max());
 
