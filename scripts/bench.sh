@@ -54,12 +54,21 @@ run_slurm() {
   "$build/slurm_bench" "$@"
 }
 
+# hpod's samplers next to Optuna 3.1's (driven through /usr/bin/python3): quality on five
+# test functions, ms per ask, peak RSS. Options: see tests/bench/sampler_bench.cpp, e.g.
+#   scripts/bench.sh samplers --mode speed --samplers tpe,tpe-mv,optuna-tpe --speed-n 1000
+run_samplers() {
+  ninja -C "$build" -j2 sampler_bench >/dev/null
+  "$build/sampler_bench" "$@"
+}
+
 case "$what" in
   storage) configure; run_storage "$@" ;;
   load) configure; run_load "$@" ;;
+  samplers) configure; run_samplers "$@" ;;
   pruners) configure; run_pruners "$@" ;;
   orchestrator) configure; run_orchestrator "$@" ;;
   slurm) configure; run_slurm "$@" ;;
-  all) configure; run_storage; run_pruners; run_load; run_orchestrator; run_slurm ;;
-  *) echo "usage: $0 storage|pruners|load|orchestrator|slurm|all [options]" >&2; exit 2 ;;
+  all) configure; run_storage; run_samplers; run_pruners; run_load; run_orchestrator; run_slurm ;;
+  *) echo "usage: $0 storage|samplers|pruners|load|orchestrator|slurm|all [options]" >&2; exit 2 ;;
 esac
