@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "daemon/api/api.hpp"
+#include "daemon/dashboard/assets.hpp"
 #include "daemon/events/event_hub.hpp"
 #include "daemon/executors/local_executor.hpp"
 #include "daemon/orchestrator/orchestrator.hpp"
@@ -89,6 +90,9 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   http::Server* server_ptr = nullptr;
   api::ApiOptions ao;
   ao.admin_token_sha256 = cfg.admin_tokens_sha256;
+  ao.asset = dashboard::find_asset;
+  ao.runs_dir = oo.runs_dir;
+  ao.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
   ao.extra_metrics = [&writer, &server_ptr]() {
     auto w = writer.stats();
     std::string m;

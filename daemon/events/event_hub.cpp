@@ -51,4 +51,9 @@ std::size_t EventHub::subscribers() const {
   return n;
 }
 
+std::int64_t EventHub::last_id(const std::string& study) const {
+  auto it = channels_.find(study);
+  return it == channels_.end() ? 0 : it->second.next_id - 1;
+}
+
 }  // namespace hpod

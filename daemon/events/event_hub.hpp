@@ -32,6 +32,9 @@ class EventHub {
   // Ends every stream (shutdown).
   void close_all();
   std::size_t subscribers() const;
+  // The id of the study's latest event (0: none yet): a snapshot taken now plus the
+  // stream from after this id misses nothing and repeats nothing.
+  std::int64_t last_id(const std::string& study) const;
   std::uint64_t published() const { return published_; }
 
  private:
