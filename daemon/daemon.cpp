@@ -69,6 +69,13 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   net::io_context ioc(1);
   StorageWriter writer(**storage, [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); });
   EventHub events;
+  // Events go out in batches every 20 ms: one write per open stream per batch.
+  events.set_deferral([&ioc](std::chrono::milliseconds delay, std::function<void()> f) {
+    auto t = std::make_shared<net::steady_timer>(ioc, delay);
+    t->async_wait([t, f = std::move(f)](const boost::system::error_code& ec) {
+      if (!ec) f();
+    });
+  });
   StudyService service(writer, events);
   if (Status st = service.load(**storage); !st.ok()) {
     log::error("loading " + cfg.database + ": " + st.message());
@@ -130,7 +137,8 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   std::string scheme = cfg.tls_cert ? "https" : "http";
   std::string host = cfg.host.find(':') != std::string::npos ? "[" + cfg.host + "]" : cfg.host;
   std::string url = scheme + "://" + host + ":" + std::to_string(server.port());
-  log::info("listening on " + url + (cfg.admin_tokens_sha256.empty() ? " (no admin tokens: loopback only, admin endpoints open)" : ""));
+  log::info("listening on " + url + (cfg.admin_tokens_sha256.empty() ? " (no admin tokens: loopback only, admin endpoints open)" : "") +
+            "; dashboard at " + url + "/");
   oo.public_url = cfg.public_url.empty() ? url : cfg.public_url;
   Orchestrator orchestrator(service, executors, oo);
   service.set_observer(&orchestrator);

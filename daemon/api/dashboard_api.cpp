@@ -28,6 +28,7 @@ StudyRuntime* find_or_404(Api::Context& c, const PathParams& p, http::Responder&
 struct ImportanceCache {
   struct Entry {
     bool has = false, computing = false;
+    bool usable = false;       // `body` has importances (a refusal is cheap to redo at once)
     std::size_t finished = 0;  // finished trials when `body` was computed
     std::chrono::steady_clock::time_point at;
     json body;
@@ -52,6 +53,7 @@ void importance_done(ImportanceCache& cache, const std::string& study, std::size
   e.finished = finished;
   e.at = std::chrono::steady_clock::now();
   e.body = std::move(body);
+  e.usable = !e.body["params"].empty();
   auto waiting = std::move(e.waiting);
   e.waiting.clear();
   for (auto& w : waiting) respond_json(*w, 200, e.body);
@@ -79,7 +81,7 @@ void register_dashboard_routes(Router& r, Api::Context& c) {
     std::string name = s->name();
     std::size_t finished = s->study.finished_order().size();
     auto& e = cache->by_study[name];
-    if (e.has && (e.finished == finished || std::chrono::steady_clock::now() - e.at < kImportanceMinAge))
+    if (e.has && (e.finished == finished || (e.usable && std::chrono::steady_clock::now() - e.at < kImportanceMinAge)))
       return respond_json(*out, 200, e.body);
     e.waiting.push_back(std::move(out));
     if (e.computing) return;

@@ -25,7 +25,7 @@ struct ImportanceOptions {
   std::uint64_t seed = 0;
   // Above this many completed trials an evenly spaced subset (by trial number) is used,
   // which bounds the time of one evaluation (it runs on the daemon's thread).
-  std::size_t max_trials = 2000;
+  std::size_t max_trials = 1000;
 };
 
 // Features are columns of equal length, each scaled to [0, 1] (the forest and the

@@ -16,15 +16,18 @@ import time
 CHROMIUM = os.environ.get("HPOD_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars"]
+         "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
+         "--disable-dev-shm-usage"]  # containers often have a tiny /dev/shm
 
 
 class CdpError(Exception):
     pass
 
 
-def available():
-    return shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM)
+def require():
+    """Fails (not skips) without Chromium: scripts/bootstrap.sh installs it for the tests."""
+    if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
+        raise AssertionError("%s not found: run scripts/bootstrap.sh (it installs chromium)" % CHROMIUM)
 
 
 class Browser:

@@ -23,10 +23,10 @@ TRIALS = int(os.environ.get("HPOD_SCALE_TRIALS", "10000"))
 VALUES = int(os.environ.get("HPOD_SCALE_VALUES", "1000000"))
 
 
-@unittest.skipUnless(cdp.available(), "chromium is not installed (scripts/bootstrap.sh installs it)")
 class ScaleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cdp.require()
         cls.hpod = Hpod()
         t0 = time.monotonic()
         out = subprocess.run([MAKE_STUDY, cls.hpod.db, "--name", "big", "--trials", str(TRIALS), "--values", str(VALUES)],

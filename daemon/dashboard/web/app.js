@@ -26,6 +26,12 @@ const ui = {
     c.textContent = state;
     c.className = 'conn ' + state;
   },
+  // Builds the current page again from scratch (the study page's data went stale).
+  reload() {
+    if (page) page.destroy();
+    page = null;
+    route();
+  },
   async checkSession() {
     try {
       const s = await api('GET', '/api/v1/session');

@@ -77,10 +77,11 @@ export class HistoryChart {
     this.opts = opts;
     this.log = false;
     const c = card(parent, 'Optimisation history', [checkbox('log y', false, (v) => { this.log = v; this.full(); })]);
-    this.layers = new Layers(c.body, 280, 3);
+    // Layers: axes, the best-so-far line, the points (on top of the line), the hover mark.
+    this.layers = new Layers(c.body, 280, 4);
     this.tip = new Tooltip(c.body);
     this.layers.box.addEventListener('mousemove', (e) => this.hover(e));
-    this.layers.box.addEventListener('mouseleave', () => { this.tip.hide(); this.layers.clear(2); this.hoverI = -1; });
+    this.layers.box.addEventListener('mouseleave', () => { this.tip.hide(); this.layers.clear(3); this.hoverI = -1; });
     this.layers.box.addEventListener('click', () => { if (this.hoverI >= 0) opts.openTrial(this.hoverI); });
     const lg = document.createElement('div');
     lg.className = 'legend';
@@ -99,8 +100,10 @@ export class HistoryChart {
     this.xs = new Scale(-0.5, Math.max(10, d.n * 1.1), a.x, a.x + a.w);
     this.ys = new Scale(yr[0], yr[1], a.y + a.h, a.y, this.log);
     this.layers.clear(0);
-    const ctx = this.layers.ctx(0);
-    drawAxes(ctx, a, this.xs, this.ys, 'trial number', 'objective value');
+    this.layers.clear(2);
+    drawAxes(this.layers.ctx(0), a, this.xs, this.ys, 'trial number', 'objective value');
+    const ctx = this.layers.ctx(2);
+    this.size = vals.length > 1000 ? 3 : 5;
     ctx.fillStyle = 'rgba(37,99,235,0.75)';
     for (let i = 0; i < d.n; i++) if (d.state[i] === S.COMPLETE) this.dot(ctx, i);
     this.improvements = [];
@@ -111,7 +114,8 @@ export class HistoryChart {
   dot(ctx, i) {
     const v = this.data.value[i];
     if (!Number.isFinite(v) || (this.log && v <= 0)) return;
-    ctx.fillRect(this.xs.map(i) - 1.5, this.ys.map(v) - 1.5, 3, 3);
+    const r = this.size;
+    ctx.fillRect(this.xs.map(i) - r / 2, this.ys.map(v) - r / 2, r, r);
   }
 
   // Best-so-far is a step function of the trial number; its corners are the trials that
@@ -160,7 +164,7 @@ export class HistoryChart {
     if (ch.state !== S.COMPLETE || ch.prev === S.COMPLETE) return false;
     const v = d.value[i];
     if (Number.isFinite(v) && (!this.ys.contains(v) || (this.log && v <= 0))) return true;
-    const ctx = this.layers.ctx(0);
+    const ctx = this.layers.ctx(2);
     ctx.fillStyle = 'rgba(37,99,235,0.75)';
     this.dot(ctx, i);
     this.addImprovement(i);
@@ -178,9 +182,9 @@ export class HistoryChart {
       if (dd < bd) { bd = dd; best = i; }
     }
     this.hoverI = best;
-    this.layers.clear(2);
+    this.layers.clear(3);
     if (best < 0) return this.tip.hide();
-    const ctx = this.layers.ctx(2);
+    const ctx = this.layers.ctx(3);
     ctx.strokeStyle = '#111';
     ctx.strokeRect(this.xs.map(best) - 4, this.ys.map(d.value[best]) - 4, 8, 8);
     this.tip.show(mx, my, [`trial ${best}`, `value ${fmt(d.value[best])}`, 'click for details']);
@@ -224,7 +228,7 @@ export class CurvesChart {
       { x: MARGIN.left, y: MARGIN.top, w, h },
       { x: MARGIN.left, y: MARGIN.top + h + gap, w, h },
     ];
-    const yr = pad(range(d.ivVal, d.ivVal.length, { positive: this.log, trim: 0.002 }) || this.extraRange(), this.log, 0.08);
+    const yr = pad(range(this.sample(), Infinity, { positive: this.log, trim: 0.002 }), this.log, 0.08);
     this.xs = new Scale(0, Math.max(1, d.maxStep * 1.05), MARGIN.left, MARGIN.left + w);
     this.ys = this.areas.map((a) => new Scale(yr[0], yr[1], a.y + a.h, a.y, this.log));
     // Device-pixel scales for the rasters.
@@ -278,10 +282,17 @@ export class CurvesChart {
     this.fullMs = performance.now() - t0;
   }
 
-  extraRange() {
-    const vals = [];
-    for (const x of this.data.extra.values()) for (const v of x.values) vals.push(v);
-    return range(vals, vals.length, { positive: this.log });
+  // Up to ~40,000 of the values, from the snapshot and from what arrived since, for the axes.
+  sample() {
+    const d = this.data, out = [];
+    const stride = Math.max(1, Math.floor(d.ivVal.length / 20000));
+    for (let k = 0; k < d.ivVal.length; k += stride) out.push(d.ivVal[k]);
+    let live = 0;
+    for (const x of d.extra.values()) live += x.values.length;
+    const every = Math.max(1, Math.floor(live / 20000));
+    let k = 0;
+    for (const x of d.extra.values()) for (const v of x.values) if (k++ % every === 0) out.push(v);
+    return out;
   }
 
   // Adds (d = 1) or removes (d = -1) trial i's curve in a raster. With baseOnly, only the
@@ -419,7 +430,9 @@ export class SliceChart {
   full() {
     const d = this.data;
     const cols = Math.max(1, Math.floor((this.body.clientWidth || 800) / 250));
-    const rows = Math.max(1, Math.ceil(d.params.length / cols));
+    const params = d.params.filter((p) => !p.single);
+    this.nParams = d.params.length;
+    const rows = Math.max(1, Math.ceil(params.length / cols));
     this.layers.box.style.height = rows * 190 + 'px';
     this.layers.fit();
     const ctx = this.layers.ctx(0);
@@ -429,7 +442,7 @@ export class SliceChart {
     const yr = pad(range(vals, vals.length, { positive: this.log }), this.log);
     const pw = this.layers.width / cols;
     const m = { left: 50, right: 8, top: 8, bottom: 34 };
-    this.panels = d.params.map((p, k) => {
+    this.panels = params.map((p, k) => {
       const x0 = (k % cols) * pw, y0 = Math.floor(k / cols) * 190;
       const a = { x: x0 + m.left, y: y0 + m.top, w: pw - m.left - m.right, h: 190 - m.top - m.bottom };
       const xs = paramScale(p, p.values, d.n, a.x, a.x + a.w);
@@ -438,6 +451,7 @@ export class SliceChart {
       return { p, a, xs, ys };
     });
     this.nColour = Math.max(1, d.n);
+    this.size = vals.length > 1000 ? 3 : 5;
     for (let i = 0; i < d.n; i++) if (d.state[i] === S.COMPLETE) this.dots(ctx, i);
   }
 
@@ -449,7 +463,7 @@ export class SliceChart {
       let x = p.values[i];
       if (Number.isNaN(x)) continue;
       if (p.kind === 'cat') x += jitter(i);
-      ctx.fillRect(xs.map(x) - 1.5, ys.map(v) - 1.5, 3, 3);
+      ctx.fillRect(xs.map(x) - this.size / 2, ys.map(v) - this.size / 2, this.size, this.size);
     }
   }
 
@@ -457,7 +471,7 @@ export class SliceChart {
     if (!this.panels) return true;
     if (ch.state !== S.COMPLETE || ch.prev === S.COMPLETE) return false;
     const v = this.data.value[ch.i];
-    if (this.panels.length !== this.data.params.length) return true;
+    if (this.nParams !== this.data.params.length) return true;
     if (Number.isFinite(v) && this.panels.length && !this.panels[0].ys.contains(v)) return true;
     this.dots(this.layers.ctx(0), ch.i);
     return false;
@@ -487,7 +501,8 @@ export class ParallelChart {
     const vr = range(vals, vals.length) || [0, 1];
     const top = 24, bottom = this.layers.height - 30, left = 40, right = this.layers.width - 60;
     const axes = [{ name: 'objective', scale: new Scale(vr[0], vr[1] > vr[0] ? vr[1] : vr[0] + 1, bottom, top), values: d.value }];
-    for (const p of d.params) axes.push({ name: p.name, scale: paramScale(p, p.values, d.n, bottom, top), values: p.values, p });
+    for (const p of d.params) if (!p.single) axes.push({ name: p.name, scale: paramScale(p, p.values, d.n, bottom, top), values: p.values, p });
+    this.nParams = d.params.length;
     const step = axes.length > 1 ? (right - left) / (axes.length - 1) : 0;
     axes.forEach((ax, k) => { ax.x = left + k * step; });
     this.axes = axes;
@@ -559,7 +574,7 @@ export class ParallelChart {
   onTrial(ch) {
     if (!this.axes) return true;
     if (ch.state !== S.COMPLETE || ch.prev === S.COMPLETE) return false;
-    if (this.axes.length !== this.data.params.length + 1) return true;
+    if (this.nParams !== this.data.params.length) return true;
     const v = this.data.value[ch.i];
     if (Number.isFinite(v) && !this.axes[0].scale.contains(v)) return true;
     const ctx = this.layers.ctx(0);

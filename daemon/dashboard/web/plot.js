@@ -152,6 +152,7 @@ export function drawAxes(ctx, area, xs, ys, xlabel, ylabel, opts = {}) {
 // Value range of the finite entries, optionally trimmed to quantiles (a few diverged
 // trials should not flatten every other curve). Samples at most ~20,000 values.
 export function range(values, count, { positive = false, trim = 0 } = {}) {
+  count = Math.min(count, values.length);
   const stride = Math.max(1, Math.floor(count / 20000));
   const sample = [];
   for (let i = 0; i < count; i += stride) {

@@ -35,6 +35,10 @@ export class Param {
     this.choices = this.kind === 'cat' ? (a.choices || []).slice() : null;
     this.keys = this.choices ? this.choices.map((c) => JSON.stringify(c)) : null;
   }
+  // One possible value: nothing to plot against.
+  get single() {
+    return this.kind === 'cat' ? this.choices.length <= 1 : this.low !== undefined && this.low === this.high;
+  }
   // External value (from a trial event) → internal.
   internal(v) {
     if (v === undefined || (v === null && this.kind !== 'cat')) return NaN;

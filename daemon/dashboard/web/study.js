@@ -194,8 +194,18 @@ export class StudyPage {
     const url = `/api/v1/studies/${segment(this.name)}/events?after=${this.data.lastEventId}`;
     const es = (this.es = new EventSource(url));
     this.events = 0;
+    let last = this.data.lastEventId;
     const on = (type, f) => es.addEventListener(type, (e) => {
       if (this.dead) return;
+      const id = +e.lastEventId;
+      if (id !== last + 1) {
+        // A gap (more events than hpod keeps went by while disconnected) or hpod restarted
+        // (ids start again): the data here is no longer complete. Load the study afresh.
+        es.close();
+        this.ui.reload();
+        return;
+      }
+      last = id;
       this.events++;
       this.lastEventId = e.lastEventId;
       let j;

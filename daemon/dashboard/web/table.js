@@ -95,7 +95,7 @@ export class TrialTable {
     const cols = [
       { key: 'number', label: '#', get: (i) => i, show: (i) => String(i) },
       { key: 'state', label: 'state', get: (i) => d.state[i], show: (i) => stateBadge(d.state[i]) },
-      { key: 'value', label: 'value', get: (i) => d.value[i], show: (i) => fmt(d.value[i]) },
+      { key: 'value', label: 'value', get: (i) => d.value[i], show: (i) => (Number.isNaN(d.value[i]) ? '' : fmt(d.value[i])) },
       { key: 'duration', label: 'duration', get: (i) => (Number.isFinite(d.complete[i]) ? d.complete[i] : Date.now() / 1000) - d.start[i],
         show: (i) => duration((Number.isFinite(d.complete[i]) ? d.complete[i] : Date.now() / 1000) - d.start[i]) },
       { key: 'steps', label: 'last step', get: (i) => { const r = d.lastReport(i); return r ? r[0] : NaN; },
