@@ -8,8 +8,6 @@ import json
 import os
 import struct
 import sys
-import threading
-import time
 import unittest
 import urllib.parse
 

@@ -79,6 +79,8 @@ export class StudyPage {
       curves_ms: this.curves.fullMs, bytes: snap.bytes, trials: data.n, reports: data.reports,
     };
     window.hpodRendered = performance.now();
+    window.hpodFrames = { frames: 0, max_ms: 0, total_ms: 0, full_redraws: 0 };
+    window.hpodLive = { trials: data.n, reports: data.reports, events: 0, lastEventId: data.lastEventId };
     this.lastImportance = data.counts[S.COMPLETE];
     this.subscribe();
     this.timers.push(setInterval(() => this.refreshSummary(), 5000));
@@ -156,7 +158,7 @@ export class StudyPage {
     info.push(`${d.n} trials, ${d.reports.toLocaleString()} reports`);
     facts.appendChild(el('span', 'muted', info.join(' · ')));
     h.appendChild(facts);
-    if (s.budget) h.appendChild(budgetBar(s.budget, d));
+    if (s.budget) h.appendChild(budgetBar(s.budget));
     if (s.last_error) h.appendChild(el('p', 'error', s.last_error));
     this.bestCardRender();
   }
@@ -210,7 +212,15 @@ export class StudyPage {
       this.lastEventId = e.lastEventId;
       let j;
       try { j = JSON.parse(e.data); } catch (err) { return; }
+      const t0 = performance.now();
       f(j);
+      const stats = window.hpodFrames;
+      if (stats) {
+        const ms = performance.now() - t0;
+        stats.events = (stats.events || 0) + 1;
+        stats.event_ms = (stats.event_ms || 0) + ms;
+        stats.max_event_ms = Math.max(stats.max_event_ms || 0, ms);
+      }
       this.schedule();
     });
     on('trial', (t) => this.onTrial(t));
@@ -252,6 +262,9 @@ export class StudyPage {
   frame() {
     this.scheduled = false;
     if (this.dead || !this.data) return;
+    const t0 = performance.now();
+    const stats = (window.hpodFrames = window.hpodFrames || { frames: 0, max_ms: 0, total_ms: 0, full_redraws: 0 });
+    stats.full_redraws += this.pendingFull.size;
     for (const c of this.pendingFull) c.full();
     this.pendingFull.clear();
     this.curves.frame();
@@ -264,6 +277,11 @@ export class StudyPage {
     if (this.dirty.table) { this.table.render(); this.dirty.table = false; }
     this.liveInfo.textContent = `${this.data.n} trials · ${this.data.reports.toLocaleString()} reports · ${this.events || 0} live events`;
     window.hpodLive = { trials: this.data.n, reports: this.data.reports, events: this.events, lastEventId: this.lastEventId };
+    // What applying events costs the page (the scale test reads it).
+    const ms = performance.now() - t0;
+    stats.frames++;
+    stats.total_ms += ms;
+    stats.max_ms = Math.max(stats.max_ms, ms);
   }
 
   // ------------------------------------------------------------------- actions
@@ -282,7 +300,7 @@ export class StudyPage {
   }
 }
 
-function budgetBar(b, d) {
+function budgetBar(b) {
   const wrap = el('div', 'budget');
   if (b.n_trials) {
     const frac = Math.min(1, b.finished / b.n_trials);
@@ -297,7 +315,6 @@ function budgetBar(b, d) {
   const extra = [`up to ${b.max_parallel} in parallel`];
   if (b.timeout_s) extra.push(`timeout ${duration(b.timeout_s)}`);
   wrap.appendChild(el('span', 'muted', extra.join(' · ')));
-  void d;
   return wrap;
 }
 
