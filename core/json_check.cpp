@@ -64,6 +64,14 @@ std::string describe_parse_error(std::string_view text, const nlohmann::json::pa
   return "line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + reason;
 }
 
+std::string describe_json_error(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  auto p = what.find("] ");  // "[json.exception.out_of_range.406] number overflow parsing '...'"
+  std::string reason = p == std::string::npos ? what : what.substr(p + 2);
+  if (reason.size() > 200) reason = reason.substr(0, 200) + "...";
+  return reason;
+}
+
 void Checker::error(const std::string& path, const std::string& rule) {
   std::string m;
   if (!source_.empty()) m += source_ + ": ";

@@ -13,6 +13,7 @@
 #include "daemon/dashboard/assets.hpp"
 #include "daemon/events/event_hub.hpp"
 #include "daemon/executors/local_executor.hpp"
+#include "daemon/executors/slurm_executor.hpp"
 #include "daemon/orchestrator/orchestrator.hpp"
 #include "daemon/studies_dir.hpp"
 #include "daemon/http/server.hpp"
@@ -84,7 +85,10 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   log::info("loaded " + std::to_string(service.studies().size()) + " studies");
 
   LocalExecutor local_executor;
-  std::map<std::string, Executor*> executors{{"local", &local_executor}};
+  SlurmExecutorOptions slurm_options;  // Slurm's clients from PATH; SLURM_CONF from the environment
+  slurm_options.warn = [](const std::string& m) { log::warn(m); };
+  SlurmExecutor slurm_executor(slurm_options);
+  std::map<std::string, Executor*> executors{{"local", &local_executor}, {"slurm", &slurm_executor}};
   OrchestratorOptions oo;
   oo.runs_dir = fs::absolute(cfg.runs_dir).lexically_normal().string();
   oo.default_workdir = fs::current_path().string();
@@ -95,12 +99,13 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   oo.warn = [](const std::string& m) { log::warn(m); };
 
   http::Server* server_ptr = nullptr;
+  Orchestrator* orchestrator_ptr = nullptr;
   api::ApiOptions ao;
   ao.admin_token_sha256 = cfg.admin_tokens_sha256;
   ao.asset = dashboard::find_asset;
   ao.runs_dir = oo.runs_dir;
   ao.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
-  ao.extra_metrics = [&writer, &server_ptr]() {
+  ao.extra_metrics = [&writer, &server_ptr, &orchestrator_ptr]() {
     auto w = writer.stats();
     std::string m;
     m += "# TYPE hpod_storage_writes_total counter\nhpod_storage_writes_total " + std::to_string(w.ops) + "\n";
@@ -113,6 +118,19 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
       m += "# TYPE hpod_http_connections gauge\nhpod_http_connections " + std::to_string(s.connections_open) + "\n";
       m += "# TYPE hpod_http_connections_refused_total counter\nhpod_http_connections_refused_total " +
            std::to_string(s.connections_refused) + "\n";
+    }
+    if (orchestrator_ptr) {
+      const auto& o = orchestrator_ptr->stats();
+      m += "# TYPE hpod_trials_launched_total counter\nhpod_trials_launched_total " + std::to_string(o.launched) + "\n";
+      m += "# TYPE hpod_launch_failures_total counter\nhpod_launch_failures_total " + std::to_string(o.launch_failures) + "\n";
+      m += "# TYPE hpod_trial_retries_total counter\nhpod_trial_retries_total " + std::to_string(o.retries) + "\n";
+      m += "# TYPE hpod_heartbeat_timeouts_total counter\nhpod_heartbeat_timeouts_total " + std::to_string(o.heartbeat_timeouts) + "\n";
+      m += "# HELP hpod_relaunch_seconds From a trial's end (its slot freed) to the next launch.\n"
+           "# TYPE hpod_relaunch_seconds summary\n";
+      m += "hpod_relaunch_seconds_sum " + std::to_string(o.relaunch_seconds_total) + "\n";
+      m += "hpod_relaunch_seconds_count " + std::to_string(o.relaunches) + "\n";
+      m += "# TYPE hpod_executor_poll_seconds gauge\nhpod_executor_poll_seconds " + std::to_string(o.last_poll_seconds) + "\n";
+      m += "# TYPE hpod_jobs_in_flight gauge\nhpod_jobs_in_flight " + std::to_string(orchestrator_ptr->jobs_in_flight()) + "\n";
     }
     return m;
   };
@@ -141,6 +159,7 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
             "; dashboard at " + url + "/");
   oo.public_url = cfg.public_url.empty() ? url : cfg.public_url;
   Orchestrator orchestrator(service, executors, oo);
+  orchestrator_ptr = &orchestrator;
   service.set_observer(&orchestrator);
   orchestrator.start();
   net::steady_timer orchestrator_timer(ioc);

@@ -22,6 +22,8 @@ Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::str
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument(source + ": invalid JSON: " + jc::describe_parse_error(text, e));
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(source + ": invalid JSON: " + jc::describe_json_error(e));
   }
   jc::Checker c(source);
   DaemonConfig cfg;

@@ -14,8 +14,10 @@ std::string with_absolute_workdir(const std::string& text, const std::string& ba
   auto& t = j["trial"];
   std::string wd = t.contains("workdir") && t["workdir"].is_string() ? t["workdir"].get<std::string>() : ".";
   if (fs::path(wd).is_absolute()) return text;
-  t["workdir"] = (fs::path(base_dir) / wd).lexically_normal().string();
-  return j.dump(2);
+  std::string abs = (fs::path(base_dir) / wd).lexically_normal().string();
+  if (abs.size() > 1 && abs.back() == '/') abs.pop_back();
+  t["workdir"] = abs;
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 StudiesDir::StudiesDir(std::string dir, Submit submit, std::function<void(const std::string&)> log_error)

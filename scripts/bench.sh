@@ -48,11 +48,30 @@ run_dashboard() {
     --memory-values 0 --sync NORMAL "$@"
 }
 
+run_orchestrator() {
+  ninja -C "$build" -j2 hpod >/dev/null
+  /usr/bin/python3 "$here/tests/bench/orchestrator_bench.py" --hpod "$build/hpod" "$@"
+}
+
+# Needs a Slurm cluster: the one in SLURM_CONF, else the local test cluster, started here
+# and stopped on exit (root; scripts/slurm-local.sh installs slurm and munge if missing).
+run_slurm() {
+  ninja -C "$build" -j2 slurm_bench >/dev/null
+  if [ -z "${SLURM_CONF:-}" ]; then
+    local prefix=/tmp/hpod-slurm-bench
+    trap 'bash "$here/scripts/slurm-local.sh" stop --purge '"$prefix"' >/dev/null 2>&1' EXIT
+    eval "$(bash "$here/scripts/slurm-local.sh" start "$prefix")"
+  fi
+  "$build/slurm_bench" "$@"
+}
+
 case "$what" in
   storage) configure; run_storage "$@" ;;
   load) configure; run_load "$@" ;;
   pruners) configure; run_pruners "$@" ;;
   dashboard) configure; run_dashboard "$@" ;;
-  all) configure; run_storage; run_pruners; run_load; run_dashboard ;;
-  *) echo "usage: $0 storage|pruners|load|dashboard|all [options]" >&2; exit 2 ;;
+  orchestrator) configure; run_orchestrator "$@" ;;
+  slurm) configure; run_slurm "$@" ;;
+  all) configure; run_storage; run_pruners; run_load; run_dashboard; run_orchestrator; run_slurm ;;
+  *) echo "usage: $0 storage|pruners|load|dashboard|orchestrator|slurm|all [options]" >&2; exit 2 ;;
 esac

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (.ci/run calls exactly this):
 #   1. installs what is missing (scripts/bootstrap.sh),
 #   2. builds everything (Release, -j2, ccache),
-#   3. runs every ctest suite,
+#   3. starts a local Slurm test cluster and runs every ctest suite (the slurm ones
+#      against it), then stops the cluster,
 #   4. builds the unit tests with clang under ASan + UBSan and runs them.
 # Exits non-zero if any step fails; every step runs so one report shows everything.
 set -uo pipefail
@@ -24,10 +25,35 @@ else
   exit 1
 fi
 
+step "local Slurm cluster (for the tests labelled slurm)"
+# A private one-node cluster with 4 fake GPUs, stopped on exit whatever happens.
+# HPOD_NO_SLURM=1 skips it (the slurm tests then report "Skipped").
+slurm_prefix=/tmp/hpod-slurm-test
+if [ "${HPOD_NO_SLURM:-0}" = 1 ]; then
+  echo "HPOD_NO_SLURM=1: no cluster; slurm tests will be skipped"
+  unset SLURM_CONF
+else
+  trap 'bash "$here/scripts/slurm-local.sh" stop --purge "$slurm_prefix"' EXIT
+  if slurm_env=$(bash scripts/slurm-local.sh start "$slurm_prefix"); then
+    eval "$slurm_env"
+    echo "SLURM_CONF=$SLURM_CONF"
+  else
+    echo "could not start the local Slurm cluster (set HPOD_NO_SLURM=1 to skip the slurm tests)" >&2
+    failed+=(slurm-cluster)
+    unset SLURM_CONF
+  fi
+fi
+
 step "ctest"
 (cd build && ctest -j2 --output-on-failure --timeout 900) | tee build/ctest.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed+=(ctest)
 grep -E "tests passed|tests failed" build/ctest.log | tail -1
+if [ -n "${SLURM_CONF:-}" ]; then
+  # No test may leave a job behind.
+  left=$(timeout 30 squeue -h -o '%i %j %T' 2>&1)
+  if [ -n "$left" ]; then echo "jobs left in the queue after the tests:"; echo "$left"; failed+=(slurm-leftover-jobs); fi
+  bash scripts/slurm-local.sh stop --purge "$slurm_prefix" && trap - EXIT
+fi
 
 step "unit tests under ASan + UBSan (clang)"
 if CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \

@@ -53,6 +53,8 @@ Result<json> json_body(const http::Request& req) {
     j = json::parse(req.body);
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument("body: invalid JSON: " + jc::describe_parse_error(req.body, e));
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument("body: invalid JSON: " + jc::describe_json_error(e));
   }
   if (!j.is_object()) return Status::InvalidArgument("body: must be a JSON object");
   return j;
@@ -133,7 +135,7 @@ void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> out) {
     for (auto& x : router_.methods_for(req.path)) allowed += (allowed.empty() ? "" : ", ") + x;
     http::Response r;
     r.status = 405;
-    r.body = json{{"error", "method_not_allowed"}, {"detail", req.method + " is not allowed here; use " + allowed}}.dump();
+    r.body = json{{"error", "method_not_allowed"}, {"detail", req.method + " is not allowed here; use " + allowed}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     r.headers.emplace_back("Allow", allowed);
     return out->respond(std::move(r));
   }

@@ -175,7 +175,7 @@ void register_study_routes(Router& r, Api::Context& c) {
     if (body->contains("user_attrs")) {
       const json& ua = (*body)["user_attrs"];
       if (!ua.is_object()) return respond_error(*out, 400, "invalid_argument", "user_attrs: must be an object");
-      for (auto& [k, v] : ua.items()) user_attrs[k] = v.dump();
+      for (auto& [k, v] : ua.items()) user_attrs[k] = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     c.service.enqueue(*s, params, user_attrs, [out, s](Result<AskResult> r) {
       if (!r.ok()) return respond_error(*out, r.status());

@@ -51,7 +51,7 @@ void register_trial_routes(Router& r, Api::Context& c) {
         if (r.status().code() == Status::Code::kConflict && t && t->state == TrialState::kPruned) {
           http::Response res;
           res.status = 409;
-          res.body = json{{"error", "conflict"}, {"detail", r.status().message()}, {"should_prune", true}, {"state", "PRUNED"}}.dump();
+          res.body = json{{"error", "conflict"}, {"detail", r.status().message()}, {"should_prune", true}, {"state", "PRUNED"}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
           return out->respond(std::move(res));
         }
         return respond_error(*out, r.status());
@@ -84,7 +84,7 @@ void register_trial_routes(Router& r, Api::Context& c) {
     }
     if (body->contains("user_attrs")) {
       if (!(*body)["user_attrs"].is_object()) return respond_error(*out, 400, "invalid_argument", "user_attrs: must be an object");
-      for (auto& [k, v] : (*body)["user_attrs"].items()) t.user_attrs[k] = v.dump();
+      for (auto& [k, v] : (*body)["user_attrs"].items()) t.user_attrs[k] = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     c.service.tell(trial_id(p), std::move(t), [out](Result<TrialState> r) {
       if (!r.ok()) return respond_error(*out, r.status());
@@ -105,7 +105,9 @@ void register_trial_routes(Router& r, Api::Context& c) {
   });
 
   r.add("DELETE", "/api/v1/trials/{id}", Access::kAdmin, [&c](http::Request& req, const PathParams& p, std::shared_ptr<http::Responder> out) {
-    auto [s, t] = c.service.find_trial(trial_id(p));
+    auto found = c.service.find_trial(trial_id(p));
+    StudyRuntime* s = found.first;
+    const FrozenTrial* t = found.second;
     if (!s) return respond_error(*out, 404, "not_found", "no trial with id " + p.at("id"));
     std::string reason = "killed by the operator";
     if (auto it = req.query.find("reason"); it != req.query.end() && !it->second.empty()) reason += ": " + it->second;

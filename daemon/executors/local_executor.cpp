@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "daemon/executors/run_dir_files.hpp"
+
 extern char** environ;
 
 namespace hpod {
@@ -33,14 +35,6 @@ constexpr const char* kWrapper =
     "rc=$?\n"
     "echo \"$rc\" > \"$d/exit_status.tmp\" && mv \"$d/exit_status.tmp\" \"$d/exit_status\"\n"
     "exit \"$rc\"\n";
-
-std::optional<std::string> read_small_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0 && !fs::is_directory(path); }
 
@@ -169,6 +163,9 @@ Result<JobRef> LocalExecutor::launch(const LaunchSpec& spec) {
   posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addchdir_np(&fa, spec.workdir.c_str());
+  // A trial must not inherit the daemon's descriptors: the listening socket would keep the
+  // port bound after hpod dies (and block its restart), the database file would stay open.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // Its own session (it outlives us and gets its own process group); default signal
@@ -195,7 +192,7 @@ Result<JobRef> LocalExecutor::launch(const LaunchSpec& spec) {
   ref.kind = "local";
   ref.id = std::to_string(pid) + ":" + std::to_string(p.start);
   ref.run_dir = spec.run_dir;
-  ref.details = json{{"pid", pid}, {"start", p.start}, {"gpu", gpu}}.dump();
+  ref.details = json{{"pid", pid}, {"start", p.start}, {"gpu", gpu}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // For recover(): found even if the daemon dies before it stores the ref.
   std::ofstream(spec.run_dir + "/job") << ref.details << "\n";
   return ref;
@@ -259,7 +256,7 @@ std::map<std::string, JobStatus> LocalExecutor::poll(const std::vector<JobRef>& 
       st.attrs["exit_code"] = std::to_string(st.exit_code);
     }
     st.attrs["pid"] = std::to_string(p->pid);
-    if (p->gpu >= 0) st.attrs["gpus"] = json(std::to_string(p->gpu)).dump();
+    if (p->gpu >= 0) st.attrs["gpus"] = json(std::to_string(p->gpu)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out[ref.id] = std::move(st);
   }
   return out;

@@ -18,15 +18,6 @@ std::string placeholder_text(const ParamValue& v) {
   return std::visit(V{}, v);
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\"'\"'";
-    else out += c;
-  }
-  return out + "'";
-}
-
 std::string fill_placeholders(const std::string& t, const std::function<std::string(const std::string&)>& text) {
   std::string out;
   for (std::size_t i = 0; i < t.size(); ++i) {
@@ -67,7 +58,7 @@ std::map<std::string, std::string> trial_env(const TrialSpec& spec, const Frozen
   env["HPOD_TRIAL_ID"] = std::to_string(trial.id);
   env["HPOD_TRIAL_NUMBER"] = std::to_string(trial.number);
   env["HPOD_TOKEN"] = in.token;
-  env["HPOD_PARAMS"] = params.dump();
+  env["HPOD_PARAMS"] = params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   env["HPOD_RUN_DIR"] = in.run_dir;
   return env;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hpod/shell_quote.hpp"
 #include "hpod/study.hpp"
 #include "hpod/trial.hpp"
 
@@ -14,8 +15,6 @@ namespace hpod {
 // How a parameter value is written into a command: floats as Python's repr ("0.001",
 // "1e-05"), integers in decimal, strings as they are, booleans "true"/"false", null "null".
 std::string placeholder_text(const ParamValue& v);
-// 'it'"'"'s' style single quoting for /bin/sh.
-std::string shell_quote(const std::string& s);
 // Replaces {name} with `text(name)`; {{ and }} become literal braces.
 std::string fill_placeholders(const std::string& templ, const std::function<std::string(const std::string&)>& text);
 

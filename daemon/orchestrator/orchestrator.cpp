@@ -16,7 +16,7 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string json_text(const std::string& s) { return json(s).dump(); }
+std::string json_text(const std::string& s) { return json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 std::string hostname() {
   char buf[256] = {};
@@ -38,7 +38,7 @@ std::optional<JobRef> job_from_meta(const std::map<std::string, std::string>& me
 }
 
 std::string job_meta(const JobRef& r) {
-  return json{{"kind", r.kind}, {"id", r.id}, {"run_dir", r.run_dir}, {"details", r.details}}.dump();
+  return json{{"kind", r.kind}, {"id", r.id}, {"run_dir", r.run_dir}, {"details", r.details}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -378,7 +378,7 @@ void Orchestrator::on_launched(std::int64_t id, Result<JobRef> r) {
       attrs["gpus"] = json_text(std::to_string(d["gpu"].get<int>()));
       ev["gpus"] = std::to_string(d["gpu"].get<int>());
     }
-    service_.events().publish(s.name(), "launch", ev.dump());
+    service_.events().publish(s.name(), "launch", ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (r->kind == "slurm") {
     attrs["slurm_job_id"] = json_text(r->id);
   }
@@ -434,7 +434,7 @@ void Orchestrator::on_polled(const std::string& kind, std::map<std::string, JobS
         auto a = st.attrs.find(k);
         if (a != st.attrs.end()) ev[k] = json::parse(a->second, nullptr, false);
       }
-      service_.events().publish(s.name(), "launch", ev.dump());
+      service_.events().publish(s.name(), "launch", ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else if (st.phase == JobPhase::kFinished) {
       job_ended(f, st);
     }

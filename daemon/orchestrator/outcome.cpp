@@ -51,6 +51,10 @@ std::string file_tail(const std::string& path, std::size_t max_lines, std::size_
   in.seekg(static_cast<std::streamoff>(start));
   std::string s(size - start, '\0');
   in.read(s.data(), static_cast<std::streamsize>(s.size()));
+  if (start > 0) {
+    auto nl = s.find('\n');  // drop the partial first line
+    s = nl == std::string::npos ? std::string() : s.substr(nl + 1);
+  }
   while (!s.empty() && s.back() == '\n') s.pop_back();
   std::size_t lines = 0, pos = s.size();
   while (pos > 0) {

@@ -11,13 +11,13 @@ namespace hpod {
 using json = nlohmann::json;
 using SysClock = std::chrono::system_clock;
 
-std::string json_number(double v) { return number_json(v).dump(); }
+std::string json_number(double v) { return number_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 namespace {
 
 bool same_value(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 
-std::string reason_json(const std::string& reason) { return json(reason).dump(); }
+std::string reason_json(const std::string& reason) { return json(reason).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 }  // namespace
 
@@ -154,7 +154,7 @@ void StudyService::submit_study(StudySpec spec, std::function<void(Result<StudyR
         rt->pruner = std::move(*shared_pruner);
         StudyRuntime* s = rt.get();
         studies_.emplace(s->name(), std::move(rt));
-        events_.publish(s->name(), "study", study_summary_json(*s).dump());
+        events_.publish(s->name(), "study", study_summary_json(*s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         if (observer_) observer_->on_study_added(*s);
         done(s, true);
       });
@@ -170,7 +170,7 @@ void StudyService::set_control(StudyRuntime& s, StudyControl c, StatusCallback d
   std::int64_t id = s.id;
   std::string name = control_name(c);
   writer_.submit([id, name](Storage& st) { return st.set_study_meta(id, "state", name); }, std::move(done));
-  events_.publish(s.name(), "study", study_summary_json(s).dump());
+  events_.publish(s.name(), "study", study_summary_json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (observer_) observer_->on_control_changed(s);
 }
 
@@ -309,7 +309,7 @@ void StudyService::enqueue(StudyRuntime& s, const std::map<std::string, ParamVal
     fixed[name] = param_value_to_json(v);
   }
   // Optuna's marker for an enqueued trial, so Optuna workers would honour it too.
-  t.system_attrs["fixed_params"] = fixed.dump();
+  t.system_attrs["fixed_params"] = fixed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   for (auto& [k, v] : user_attrs) t.user_attrs[k] = v;
   ++next_trial_id_;
   FrozenTrial& added = s.study.add_trial(std::move(t));
@@ -389,7 +389,7 @@ void StudyService::report(std::int64_t trial_id, std::int64_t step, double value
     counters_.prunes++;
   }
   events_.publish(s->name(), "report",
-                  json{{"trial_id", trial_id}, {"number", t->number}, {"step", step}, {"value", number_json(value)}}.dump());
+                  json{{"trial_id", trial_id}, {"number", t->number}, {"step", step}, {"value", number_json(value)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (d.prune) publish_trial(*s, *t, "trial");
 
   std::int64_t id = t->id;
@@ -535,7 +535,7 @@ void StudyService::set_trial_system_attrs(StudyRuntime& s, int number, std::map<
 }
 
 void StudyService::publish_trial(StudyRuntime& s, const FrozenTrial& t, const char* type) {
-  events_.publish(s.name(), type, trial_json(s, t, {false, true}).dump());
+  events_.publish(s.name(), type, trial_json(s, t, {false, true}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void StudyService::maybe_complete(StudyRuntime& s) {

@@ -1,5 +1,6 @@
 """Starts a real hpod for integration tests: a private directory, a config file, a free
 loopback port (the URL comes from --url-file, waited for with a bound), and a clean stop."""
+import glob
 import hashlib
 import http.client
 import json
@@ -66,6 +67,8 @@ class Hpod:
             raise AssertionError("hpod exited with %s:\n%s" % (self.proc.returncode, self.read_log()))
         with open(url_file) as f:
             self.url = f.read().strip()
+        # A restart keeps the port: trials hold the URL in HPOD_URL.
+        self.config["listen"] = "127.0.0.1:%d" % urllib.parse.urlsplit(self.url).port
         return self
 
     def read_log(self):
@@ -85,8 +88,27 @@ class Hpod:
         self.proc.wait(timeout=10)
         self.log.close()
 
+    def trial_processes(self):
+        """Pids of trial processes this hpod started (their HPOD_RUN_DIR is under its dir)."""
+        found = []
+        prefix = ("HPOD_RUN_DIR=" + self.dir + "/").encode()
+        for env in glob.glob("/proc/[0-9]*/environ"):
+            try:
+                with open(env, "rb") as f:
+                    if any(v.startswith(prefix) for v in f.read().split(b"\0")):
+                        found.append(int(env.split("/")[2]))
+            except (PermissionError, FileNotFoundError, ProcessLookupError):
+                pass
+        return found
+
     def cleanup(self):
         self.stop()
+        # A failed test must not leave trials running into the next one.
+        for pid in self.trial_processes():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -50,20 +50,6 @@ def alive(pid):
         return False
 
 
-def processes_of_study(name):
-    """Pids of processes whose environment says they are a trial of `name`."""
-    found = []
-    needle = ("HPOD_STUDY=%s" % name).encode()
-    for env in glob.glob("/proc/[0-9]*/environ"):
-        try:
-            with open(env, "rb") as f:
-                if needle in f.read().split(b"\0"):
-                    found.append(int(env.split("/")[2]))
-        except (PermissionError, FileNotFoundError, ProcessLookupError):
-            pass
-    return found
-
-
 class OrchestratorTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -261,6 +247,8 @@ class RestartTest(unittest.TestCase):
             trials = h.request("GET", "/api/v1/studies/restart/trials?include=intermediate")[1]["trials"]
             counted = [t for t in trials if "retried_as" not in t["system_attrs"]]
             self.assertEqual(len(counted), 40)
+            # The trials lived through the restarts: they reported and completed across them.
+            self.assertEqual([t["number"] for t in counted if t["state"] != "COMPLETE"], [])
             self.assertEqual([t["number"] for t in trials], list(range(len(trials))))
             self.assertEqual([t for t in trials if t["state"] == "RUNNING"], [])
             # Every report a trial saw acknowledged is in the database.
@@ -283,7 +271,7 @@ class RestartTest(unittest.TestCase):
                         self.assertIn((t["number"], step), stored)
                         self.assertAlmostEqual(stored[(t["number"], step)], value)
             self.assertGreater(acked, 200)
-            wait_for(lambda: processes_of_study("restart") == [], 15, what="no trial process left")
+            wait_for(lambda: h.trial_processes() == [], 15, what="no trial process left")
         finally:
             h.cleanup()
 

@@ -39,6 +39,9 @@ elif mode == "ignore_prune":
         f.write(str(pruned))
     time.sleep(600)
 elif mode == "crash":
+    sys.stderr.flush()
+    sys.stderr.buffer.write(b"\xff\xfe not UTF-8\n")  # the daemon must survive any bytes
+    sys.stderr.buffer.flush()
     sys.stderr.write("loading data\nRuntimeError: CUDA out of memory (pretend)\n")
     sys.exit(3)
 elif mode == "silent":

@@ -20,7 +20,9 @@ TEST_CASE("crc32 is zlib's") {
 }
 
 TEST_CASE("hyperband layout and bracket ids reproduce Optuna for every configuration") {
-  for (auto& [name, cfg] : vectors()["pruners"]["hyperband"].items()) {
+  for (auto& item : vectors()["pruners"]["hyperband"].items()) {
+    const std::string name = item.key();
+    const auto& cfg = item.value();
     // "min1_max81_rf3"
     auto field = [&](const char* tag) {
       auto p = name.find(tag) + std::string(tag).size();

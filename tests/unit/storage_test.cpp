@@ -73,7 +73,7 @@ TEST_CASE("a new file has Optuna's tables, version rows and the chosen stamp") {
   CHECK(raw.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_trials_study_id'").getInt() == 0);
 }
 
-TEST_CASE("stamp v3.2.0.a adds the 3.2 index; an existing stamp is kept") {
+TEST_CASE("stamp v3.2.0.a adds the 3.2 index, an existing stamp is kept") {
   TempDb db;
   open_ok(db.path, "v3.2.0.a");
   {
@@ -207,7 +207,7 @@ TEST_CASE("a transaction commits all or nothing") {
   CHECK(s->transaction([&] { return s->transaction([] { return Status::OK(); }); }).code() == Status::Code::kInternal);
 }
 
-TEST_CASE("explicit trial ids and numbers; WAITING trials without a start time") {
+TEST_CASE("explicit trial ids and numbers, WAITING trials without a start time") {
   TempDb db;
   auto s = open_ok(db.path);
   auto sid = *s->create_study("ids", {StudyDirection::kMinimize});
