@@ -6,7 +6,9 @@ tail of a trial's stdout/stderr."""
 import http.client
 import json
 import os
+import ssl
 import struct
+import subprocess
 import sys
 import unittest
 import urllib.parse
@@ -20,7 +22,10 @@ PYTHON = "/usr/bin/python3"
 def call(hpod, method, path, body=None, headers=None, raw=False):
     """(status, headers as a list, body parsed as JSON unless raw)."""
     u = urllib.parse.urlsplit(hpod.url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    if u.scheme == "https":
+        c = http.client.HTTPSConnection(u.hostname, u.port, timeout=30, context=ssl._create_unverified_context())
+    else:
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
     h = dict(headers or {})
     data = None if body is None else json.dumps(body).encode()
     if data is not None:
@@ -295,6 +300,28 @@ class DashboardApiTest(unittest.TestCase):
         s, _, b = call(self.hpod, "GET", "/api/v1/studies/nolog/trials/0/log", headers=self.admin())
         self.assertEqual(s, 404)
         self.assertIn("no run directory", b["detail"])
+
+
+class TlsTest(unittest.TestCase):
+    """Over TLS the session cookie is also Secure (never sent over plain HTTP)."""
+
+    def test_the_cookie_is_secure_over_tls(self):
+        hpod = Hpod()
+        try:
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                            "-keyout", os.path.join(hpod.dir, "key.pem"), "-out", os.path.join(hpod.dir, "cert.pem")],
+                           check=True, capture_output=True)
+            hpod.config["tls"] = {"cert": "cert.pem", "key": "key.pem"}
+            hpod.start()
+            self.assertTrue(hpod.url.startswith("https://"))
+            s, h, b = call(hpod, "POST", "/api/v1/session", {"token": hpod.ADMIN_TOKEN})
+            self.assertEqual(s, 200, b)
+            cookie = header(h, "Set-Cookie")[0]
+            self.assertIn("Secure", [a.strip() for a in cookie.split(";")])
+            s, _, _ = call(hpod, "GET", "/api/v1/studies", headers={"Cookie": cookie.split(";")[0]})
+            self.assertEqual(s, 200)
+        finally:
+            hpod.cleanup()
 
 
 class OpenLoopbackModeTest(unittest.TestCase):
