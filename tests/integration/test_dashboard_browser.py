@@ -16,7 +16,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdp  # noqa: E402
-from harness import Hpod, quadratic_study, wait_for  # noqa: E402
+from harness import Hpod, quadratic_study, reporting_study, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARTIFACTS = os.environ.get("HPOD_ARTIFACTS", os.path.join(HERE, "..", "artifacts"))
@@ -82,16 +82,9 @@ class BrowserTest(unittest.TestCase):
         cls.hpod = Hpod(extra_config={"poll_interval_s": 0.2}).start()
         # A running study: local trial processes reporting every 0.1 s for 6 s, two at a
         # time, pruned by the median rule when their x is poor, each printing a line first.
-        d = {"name": "live", "direction": "minimize",
-             "search_space": {"x": {"type": "float", "low": -3, "high": 3},
-                              "mode": {"type": "categorical", "choices": ["long"]},
-                              "steps": {"type": "categorical", "choices": [60]},
-                              "sleep": {"type": "categorical", "choices": [0.1]}},
-             "sampler": {"type": "random", "seed": 5},
-             "pruner": {"type": "median", "n_startup_trials": 2, "n_warmup_steps": 5},
-             "budget": {"n_trials": 40, "max_parallel": 2},
-             "trial": {"command": ["/bin/sh", "-c", "echo starting trial $HPOD_TRIAL_NUMBER; exec %s trial_behaviour.py" % PYTHON],
-                       "workdir": HERE, "heartbeat_timeout_s": 120, "max_retries": 0}}
+        d = reporting_study("live", steps=60, sleep=0.1, n_trials=40, max_parallel=2,
+                            pruner={"type": "median", "n_startup_trials": 2, "n_warmup_steps": 5},
+                            command=["/bin/sh", "-c", "echo starting trial $HPOD_TRIAL_NUMBER; exec %s trial_behaviour.py" % PYTHON])
         s, b = cls.hpod.submit(d)
         assert s == 201, b
         # Some history to plot before the page opens.

@@ -17,11 +17,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Hpod, wait_for  # noqa: E402
+from harness import Hpod, reporting_study, wait_for  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 HPOCTL = os.environ.get("HPOCTL_BIN") or os.path.join(os.path.dirname(os.environ.get("HPOD_BIN", "")), "hpoctl")
-PYTHON = "/usr/bin/python3"
 ESC = b"\x1b"
 ROWS, COLS = 30, 120
 
@@ -74,14 +72,7 @@ class TailTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.hpod = Hpod(extra_config={"poll_interval_s": 0.2}).start()
-        d = {"name": "tailed", "direction": "minimize",
-             "search_space": {"x": {"type": "float", "low": -3, "high": 3},
-                              "mode": {"type": "categorical", "choices": ["long"]},
-                              "steps": {"type": "categorical", "choices": [30]},
-                              "sleep": {"type": "categorical", "choices": [0.1]}},
-             "sampler": {"type": "random", "seed": 3}, "pruner": {"type": "nop"},
-             "budget": {"n_trials": 200, "max_parallel": 2},
-             "trial": {"command": [PYTHON, "trial_behaviour.py"], "workdir": HERE, "max_retries": 0}}
+        d = reporting_study("tailed", steps=30, sleep=0.1, n_trials=200, max_parallel=2)
         s, b = cls.hpod.submit(d)
         assert s == 201, b
         wait_for(lambda: cls.hpod.request("GET", "/api/v1/studies/tailed")[1]["trials"]["RUNNING"] == 2, 30,

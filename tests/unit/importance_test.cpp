@@ -19,21 +19,28 @@ double sum(const std::vector<double>& v) {
   return s;
 }
 
+// y = f(a, b) on the grid {0,1}², each cell `reps` times, features at the cells' centres.
+void grid(int reps, double (*f)(int, int), std::vector<std::vector<double>>& x, std::vector<double>& y) {
+  x.assign(2, {});
+  y.clear();
+  for (int rep = 0; rep < reps; ++rep)
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 2; ++b) {
+        x[0].push_back((a + 0.5) / 2);
+        x[1].push_back((b + 0.5) / 2);
+        y.push_back(f(a, b));
+      }
+}
+
 }  // namespace
 
 TEST_CASE("an additive function on a full grid: the shares are the variances of its parts") {
   // y = 3·[a] + 1·[b] on {0,1}²: Var(3a) = 9/4, Var(b) = 1/4, no interaction, so the main
   // effects explain 0.9 and 0.1. Every bootstrap sample holds all four cells (100 each),
   // so every tree fits exactly and the decomposition must be exact.
-  std::vector<std::vector<double>> x(2);
+  std::vector<std::vector<double>> x;
   std::vector<double> y;
-  for (int rep = 0; rep < 100; ++rep)
-    for (int a = 0; a < 2; ++a)
-      for (int b = 0; b < 2; ++b) {
-        x[0].push_back((a + 0.5) / 2);
-        x[1].push_back((b + 0.5) / 2);
-        y.push_back(3.0 * a + 1.0 * b);
-      }
+  grid(100, [](int a, int b) { return 3.0 * a + 1.0 * b; }, x, y);
   auto imp = fanova_importance(x, y, ImportanceOptions{});
   REQUIRE(imp.size() == 2);
   CHECK(imp[0] == doctest::Approx(0.9).epsilon(1e-9));
@@ -42,15 +49,9 @@ TEST_CASE("an additive function on a full grid: the shares are the variances of 
 
 TEST_CASE("an interaction takes a share away from the main effects before normalising") {
   // y = [a xor b] on {0,1}²: no main effect at all; every tree's main-effect variance is 0.
-  std::vector<std::vector<double>> x(2);
+  std::vector<std::vector<double>> x;
   std::vector<double> y;
-  for (int rep = 0; rep < 50; ++rep)
-    for (int a = 0; a < 2; ++a)
-      for (int b = 0; b < 2; ++b) {
-        x[0].push_back((a + 0.5) / 2);
-        x[1].push_back((b + 0.5) / 2);
-        y.push_back(a != b ? 1.0 : 0.0);
-      }
+  grid(50, [](int a, int b) { return a != b ? 1.0 : 0.0; }, x, y);
   auto imp = fanova_importance(x, y, ImportanceOptions{});
   CHECK(sum(imp) == doctest::Approx(0.0));
 }

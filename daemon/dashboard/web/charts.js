@@ -70,23 +70,35 @@ function jitter(i) {
   return (x - Math.floor(x) - 0.5) * 0.6;
 }
 
-// ----------------------------------------------------------------- optimisation history
-export class HistoryChart {
-  constructor(parent, data, opts) {
+// What every plot has: a card with its title and an optional log-scale switch, stacked
+// canvases, a tooltip, a click that opens the trial under the pointer, and a legend
+// (fixed markup).
+class PlotChart {
+  constructor(parent, data, opts, { title, height, layers, logSwitch = true, legend }) {
     this.data = data;
     this.opts = opts;
     this.log = false;
-    const c = card(parent, 'Optimisation history', [checkbox('log y', false, (v) => { this.log = v; this.full(); })]);
-    // Layers: axes, the best-so-far line, the points (on top of the line), the hover mark.
-    this.layers = new Layers(c.body, 280, 4);
+    this.hoverI = -1;
+    const c = card(parent, title, logSwitch ? [checkbox('log y', false, (v) => { this.log = v; this.full(); })] : []);
+    this.body = c.body;
+    this.layers = new Layers(c.body, height, layers);
     this.tip = new Tooltip(c.body);
-    this.layers.box.addEventListener('mousemove', (e) => this.hover(e));
-    this.layers.box.addEventListener('mouseleave', () => { this.tip.hide(); this.layers.clear(3); this.hoverI = -1; });
     this.layers.box.addEventListener('click', () => { if (this.hoverI >= 0) opts.openTrial(this.hoverI); });
     const lg = document.createElement('div');
     lg.className = 'legend';
-    lg.innerHTML = '<span class="dot blue"></span> completed trial <span class="line red"></span> best so far';
+    lg.innerHTML = legend;
     c.body.appendChild(lg);
+  }
+}
+
+// ----------------------------------------------------------------- optimisation history
+export class HistoryChart extends PlotChart {
+  constructor(parent, data, opts) {
+    // Layers: axes, the best-so-far line, the points (on top of the line), the hover mark.
+    super(parent, data, opts, { title: 'Optimisation history', height: 280, layers: 4,
+      legend: '<span class="dot blue"></span> completed trial <span class="line red"></span> best so far' });
+    this.layers.box.addEventListener('mousemove', (e) => this.hover(e));
+    this.layers.box.addEventListener('mouseleave', () => { this.tip.hide(); this.layers.clear(3); this.hoverI = -1; });
     this.improvements = [];
   }
 
@@ -192,25 +204,15 @@ export class HistoryChart {
 }
 
 // ------------------------------------------------------------------- learning curves
-export class CurvesChart {
+export class CurvesChart extends PlotChart {
   constructor(parent, data, opts) {
-    this.data = data;
-    this.opts = opts;
-    this.log = false;
-    const c = card(parent, 'Intermediate values', [checkbox('log y', false, (v) => { this.log = v; this.full(); })]);
-    this.layers = new Layers(c.body, 440, 2);
-    this.tip = new Tooltip(c.body);
+    super(parent, data, opts, { title: 'Intermediate values', height: 440, layers: 2,
+      legend: '<span class="swatch blue"></span> completed / failed (density of all curves) ' +
+        '<span class="line orange"></span> running <span class="line red"></span> best trial ' +
+        '<span class="swatch grey"></span> pruned (lower panel)' });
     this.layers.box.addEventListener('mousemove', (e) => { this.mouse = e; this.opts.schedule(); });
     this.layers.box.addEventListener('mouseleave', () => { this.mouse = null; this.hoverI = -1; this.tip.hide(); this.overlayDirty = true; this.opts.schedule(); });
-    this.layers.box.addEventListener('click', () => { if (this.hoverI >= 0) opts.openTrial(this.hoverI); });
-    const lg = document.createElement('div');
-    lg.className = 'legend';
-    lg.innerHTML = '<span class="swatch blue"></span> completed / failed (density of all curves) ' +
-      '<span class="line orange"></span> running <span class="line red"></span> best trial ' +
-      '<span class="swatch grey"></span> pruned (lower panel)';
-    c.body.appendChild(lg);
     this.running = new Set();
-    this.hoverI = -1;
     this.outside = 0;
     this.lastFull = 0;
   }
@@ -413,18 +415,10 @@ export class CurvesChart {
 }
 
 // ------------------------------------------------------------- slice: parameter vs value
-export class SliceChart {
+export class SliceChart extends PlotChart {
   constructor(parent, data, opts) {
-    this.data = data;
-    this.opts = opts;
-    this.log = false;
-    const c = card(parent, 'Parameter vs objective (slice)', [checkbox('log y', false, (v) => { this.log = v; this.full(); })]);
-    this.body = c.body;
-    this.layers = new Layers(c.body, 200, 1);
-    const lg = document.createElement('div');
-    lg.className = 'legend';
-    lg.textContent = 'completed trials; colour: trial number (dark: early, yellow: recent)';
-    c.body.appendChild(lg);
+    super(parent, data, opts, { title: 'Parameter vs objective (slice)', height: 200, layers: 1,
+      legend: 'completed trials; colour: trial number (dark: early, yellow: recent)' });
   }
 
   full() {
@@ -479,16 +473,10 @@ export class SliceChart {
 }
 
 // ------------------------------------------------------------------ parallel coordinates
-export class ParallelChart {
+export class ParallelChart extends PlotChart {
   constructor(parent, data, opts) {
-    this.data = data;
-    this.opts = opts;
-    const c = card(parent, 'Parallel coordinates', []);
-    this.layers = new Layers(c.body, 300, 1);
-    const lg = document.createElement('div');
-    lg.className = 'legend';
-    lg.textContent = 'one line per completed trial through its parameters; colour: objective (dark: best)';
-    c.body.appendChild(lg);
+    super(parent, data, opts, { title: 'Parallel coordinates', height: 300, layers: 1, logSwitch: false,
+      legend: 'one line per completed trial through its parameters; colour: objective (dark: best)' });
   }
 
   full() {

@@ -50,6 +50,23 @@ function parseFilter(text, data) {
   return (i) => tests.every((t) => t(i));
 }
 
+// A card with a title, room for controls, and a scrolling table.
+function tableCard(parent, title, id, controls = []) {
+  const card = el('section', 'card');
+  const head = el('header');
+  const h = el('h3', null, title);
+  const ctl = el('div', 'controls');
+  ctl.append(...controls);
+  head.append(h, ctl);
+  const wrap = el('div', 'table-wrap');
+  const table = el('table', 'trials');
+  table.id = id;
+  wrap.appendChild(table);
+  card.append(head, wrap);
+  parent.appendChild(card);
+  return { card, title: h, table };
+}
+
 export class TrialTable {
   constructor(parent, data, opts) {
     this.data = data;
@@ -60,10 +77,6 @@ export class TrialTable {
     this.pageSize = 50;
     this.filterState = '';
     this.filterText = '';
-    const card = el('section', 'card table-card');
-    const head = el('header');
-    head.appendChild(el('h3', null, 'Trials'));
-    const controls = el('div', 'controls');
     this.stateSel = el('select');
     this.stateSel.id = 'trial-state-filter';
     for (const s of ['', ...STATES]) {
@@ -76,17 +89,10 @@ export class TrialTable {
     this.input.id = 'trial-filter';
     this.input.placeholder = 'filter: lr<0.01 optimizer=adam value<0.3';
     this.input.addEventListener('input', () => { this.filterText = this.input.value; this.rebuild(); this.render(); });
-    controls.append(this.stateSel, this.input);
-    head.appendChild(controls);
-    card.appendChild(head);
-    const wrap = el('div', 'table-wrap');
-    this.table = el('table', 'trials');
-    this.table.id = 'trial-table';
-    wrap.appendChild(this.table);
-    card.appendChild(wrap);
+    const t = tableCard(parent, 'Trials', 'trial-table', [this.stateSel, this.input]);
+    this.table = t.table;
     this.pager = el('div', 'pager');
-    card.appendChild(this.pager);
-    parent.appendChild(card);
+    t.card.appendChild(this.pager);
     this.rebuild();
   }
 
@@ -207,17 +213,9 @@ export class RunningTable {
   constructor(parent, data, opts) {
     this.data = data;
     this.opts = opts;
-    const card = el('section', 'card');
-    const head = el('header');
-    this.title = el('h3', null, 'Running trials');
-    head.appendChild(this.title);
-    card.appendChild(head);
-    const wrap = el('div', 'table-wrap');
-    this.table = el('table', 'trials running');
-    this.table.id = 'running-table';
-    wrap.appendChild(this.table);
-    card.appendChild(wrap);
-    parent.appendChild(card);
+    const t = tableCard(parent, 'Running trials', 'running-table');
+    this.title = t.title;
+    this.table = t.table;
   }
 
   render() {
