@@ -6,8 +6,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "daemon/api/api.hpp"
 #include "daemon/dashboard/assets.hpp"
@@ -18,6 +20,7 @@
 #include "daemon/studies_dir.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/log.hpp"
+#include "daemon/service/sampler_pool.hpp"
 #include "daemon/service/study_service.hpp"
 #include "daemon/storage/storage_writer.hpp"
 
@@ -77,7 +80,12 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
       if (!ec) f();
     });
   });
-  StudyService service(writer, events);
+  // Sampler work runs beside the owner thread, not on it (a GP fit takes tens of ms).
+  SamplerPool sampler_pool(static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u)));
+  ServiceOptions so_service;
+  so_service.sampler_pool = &sampler_pool;
+  so_service.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
+  StudyService service(writer, events, so_service);
   if (Status st = service.load(**storage); !st.ok()) {
     log::error("loading " + cfg.database + ": " + st.message());
     return 1;
@@ -235,6 +243,7 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   ioc.run();
   // Trials keep running: a restarted hpod re-attaches to them.
   orchestrator.shutdown();
+  sampler_pool.stop();
   service.set_observer(nullptr);
   writer.stop();
   log::info("stopped; database closed");

@@ -217,7 +217,8 @@ void Orchestrator::fill_slots(StudyRuntime& s) {
                    " is available in this hpod";
     return;
   }
-  int running = s.running_count();
+  // Trials being planned hold their places too.
+  int running = s.running_count() + st.pending_starts;
   LaunchSpec probe;
   probe.executor = s.spec->executor;
   auto now = std::chrono::system_clock::now();
@@ -245,10 +246,14 @@ void Orchestrator::start_trial(StudyRuntime& s) {
     std::map<std::string, TrialParam> params;
     for (auto& [name, v] : st.ahead->second) params[name] = TrialParam{v, s.spec->search_space.at(name)};
     st.ahead.reset();
-    service_.create_trial_with_params(s, params, {}, cb);
+    service_.create_trial_with_params(s, params, {}, cb);  // created now: no planning wait
   } else {
     st.ahead.reset();
-    service_.ask(s, cb);
+    st.pending_starts++;
+    service_.ask(s, [this, sp = &s, cb, alive = alive_](Result<AskResult> r) {
+      if (*alive) studies_[sp->id].pending_starts--;
+      cb(std::move(r));
+    });
   }
   if (!st.planning_scheduled) {
     st.planning_scheduled = true;
@@ -263,13 +268,15 @@ void Orchestrator::plan_ahead(StudyRuntime& s) {
   st.planning_scheduled = false;
   if (!runs(s) || s.control != StudyControl::kRunning || !s.waiting.empty()) return;
   if (s.budget_exhausted(std::chrono::system_clock::now())) return;
-  int number = static_cast<int>(s.study.size());
+  int number = static_cast<int>(s.study.size()) + st.pending_starts;
   if (st.ahead && st.ahead->first == number) return;
   FrozenTrial next;
   next.number = number;
   next.state = TrialState::kRunning;
-  auto params = service_.plan(s, next);
-  if (params.ok()) st.ahead = std::make_pair(number, std::move(params).value());
+  service_.plan(s, next, [this, sp = &s, number, alive = alive_](Result<std::map<std::string, double>> params) {
+    if (!*alive || !params.ok()) return;
+    studies_[sp->id].ahead = std::make_pair(number, std::move(params).value());
+  });
 }
 
 void Orchestrator::launch(StudyRuntime& s, int number, std::string token) {

@@ -89,6 +89,7 @@ class Orchestrator final : public StudyObserver {
     int consecutive_failures = 0;
     std::optional<std::pair<int, std::map<std::string, double>>> ahead;  // (trial number, params)
     bool planning_scheduled = false;
+    int pending_starts = 0;         // trials asked for and not created yet (being planned)
     Clock::time_point freed_at{};  // when the last slot freed (relaunch latency)
   };
 

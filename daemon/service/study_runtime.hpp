@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -47,6 +48,8 @@ struct StudyRuntime {
   std::deque<int> waiting;                          // enqueued (WAITING) trials, oldest first
   std::chrono::system_clock::time_point started;    // for budget.timeout_s
   std::string last_error;                           // shown on the study (e.g. a refused launch)
+  bool planning = false;                            // a sampler call is in flight (one at a time)
+  std::deque<std::function<void()>> plan_queue;     // plans waiting for it
 
   const std::string& name() const { return study.name(); }
   StudyDirection direction() const { return study.direction(); }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/http/auth.hpp"
+#include "daemon/service/sampler_pool.hpp"
 #include "daemon/service/trial_json.hpp"
 
 namespace hpod {
@@ -191,19 +192,8 @@ TrialAccess StudyService::trial_access(std::int64_t trial_id, const std::string&
   return token_index_.count(token_sha256) ? TrialAccess::kOtherTrial : TrialAccess::kNone;
 }
 
-Result<std::map<std::string, double>> StudyService::plan(StudyRuntime& s, const FrozenTrial& trial) {
-  if (!s.spec || !s.sampler) return Status::FailedPrecondition("study " + s.name() + " has no search space");
-  auto t0 = std::chrono::steady_clock::now();
-  std::map<std::string, double> params;
-  auto filter = s.pruner ? s.pruner->sampler_filter(s.study, trial.number) : std::function<bool(const FrozenTrial&)>{};
-  if (filter) {
-    FilteredStudyView view(s.study, filter);
-    params = s.sampler->sample(view, trial, s.spec->search_space);
-  } else {
-    params = s.sampler->sample(s.study, trial, s.spec->search_space);
-  }
-  counters_.sampler_seconds_total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  counters_.sampler_calls++;
+Status StudyService::check_plan(const StudyRuntime& s, const FrozenTrial& trial,
+                                const std::map<std::string, double>& params) const {
   for (auto& [name, dist] : s.spec->search_space) {
     if (trial.params.count(name)) continue;
     auto it = params.find(name);
@@ -211,7 +201,52 @@ Result<std::map<std::string, double>> StudyService::plan(StudyRuntime& s, const 
       return Status::Internal("sampler " + s.sampler->name() + " returned no valid value for " + name + " in trial " +
                               std::to_string(trial.number));
   }
-  return params;
+  return Status::OK();
+}
+
+void StudyService::plan(StudyRuntime& s, FrozenTrial trial, Callback<std::map<std::string, double>> done) {
+  if (!s.spec || !s.sampler) return done(Status::FailedPrecondition("study " + s.name() + " has no search space"));
+  if (s.planning) {
+    // The sampler object keeps caches: its calls for one study go one at a time.
+    s.plan_queue.push_back([this, sp = &s, trial = std::move(trial), done = std::move(done)]() mutable {
+      plan(*sp, std::move(trial), std::move(done));
+    });
+    return;
+  }
+  s.planning = true;
+  // The snapshot is taken here, on the owner thread (and with Hyperband, only the trial's
+  // bracket): the sampler then reads it on its own thread while reports go on.
+  auto filter = s.pruner ? s.pruner->sampler_filter(s.study, trial.number) : std::function<bool(const FrozenTrial&)>{};
+  auto snapshot = std::make_shared<SnapshotStudy>(s.study, filter);
+  auto finish = [this, sp = &s, trial, done](std::map<std::string, double> params, double seconds) {
+    counters_.sampler_seconds_total += seconds;
+    counters_.sampler_calls++;
+    Status st = check_plan(*sp, trial, params);
+    plan_done(*sp);
+    if (!st.ok()) return done(st);
+    done(std::move(params));
+  };
+  auto work = [snapshot, sampler = s.sampler.get(), space = s.spec->search_space, trial]() {
+    auto t0 = std::chrono::steady_clock::now();
+    auto params = sampler->sample(*snapshot, trial, space);
+    return std::make_pair(std::move(params), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
+  if (!options_.sampler_pool || !options_.post) {
+    auto [params, secs] = work();
+    return finish(std::move(params), secs);
+  }
+  options_.sampler_pool->run([work, finish, post = options_.post]() {
+    auto result = work();
+    post([finish, result = std::move(result)]() mutable { finish(std::move(result.first), result.second); });
+  });
+}
+
+void StudyService::plan_done(StudyRuntime& s) {
+  s.planning = false;
+  if (s.plan_queue.empty()) return;
+  auto next = std::move(s.plan_queue.front());
+  s.plan_queue.pop_front();
+  next();
 }
 
 AskResult StudyService::start_trial(StudyRuntime& s, int number, std::map<std::string, std::string> meta) {
@@ -232,61 +267,71 @@ AskResult StudyService::start_trial(StudyRuntime& s, int number, std::map<std::s
 }
 
 void StudyService::ask(StudyRuntime& s, Callback<AskResult> done) {
-  auto now = SysClock::now();
-  if (auto why = s.why_no_new_trials(now)) return done(Status::FailedPrecondition(*why));
+  if (auto why = s.why_no_new_trials(SysClock::now())) return done(Status::FailedPrecondition(*why));
   if (s.control == StudyControl::kPaused) return done(Status::FailedPrecondition("the study is paused"));
 
   FrozenTrial planned;
-  bool from_queue = !s.waiting.empty();
-  if (from_queue) {
-    planned = *s.trial(s.waiting.front());
+  int queued = -1;
+  if (!s.waiting.empty()) {
+    // Taken off the queue now, so that an ask planned meanwhile does not take it too.
+    queued = s.waiting.front();
+    s.waiting.pop_front();
+    planned = *s.trial(queued);
   } else {
-    planned.id = next_trial_id_;
     planned.number = static_cast<int>(s.study.size());
   }
   planned.state = TrialState::kRunning;
-  planned.datetime_start = now;
-  auto params = plan(s, planned);
-  if (!params.ok()) return done(params.status());
-  for (auto& [name, v] : *params) planned.params[name] = TrialParam{v, s.spec->search_space.at(name)};
-
-  int number;
-  if (from_queue) {
-    number = s.waiting.front();
-    s.waiting.pop_front();
-    FrozenTrial* t = s.study.mutable_trial(number);
-    t->params = planned.params;
-    t->state = TrialState::kRunning;
-    t->datetime_start = now;
-  } else {
-    ++next_trial_id_;
-    number = s.study.add_trial(planned).number;
-    s.trials.emplace_back();
-  }
-  AskResult r = start_trial(s, number, {});
-  counters_.asks++;
-  const FrozenTrial& t = *s.trial(number);
-  publish_trial(s, t, "trial");
-  FrozenTrial copy = t;
-  std::int64_t sid = s.id;
-  std::string token_hash = s.trials[static_cast<std::size_t>(number)].token_sha256;
-  std::map<std::string, TrialParam> new_params;
-  for (auto& [name, _] : *params) new_params[name] = copy.params[name];
-  writer_.submit(
-      [sid, copy, from_queue, token_hash, new_params](Storage& st) -> Status {
-        if (from_queue) {
-          HPOD_RETURN_IF_ERROR(st.set_trial_state(copy.id, TrialState::kRunning, copy.datetime_start));
-          for (auto& [name, p] : new_params) HPOD_RETURN_IF_ERROR(st.set_trial_param(copy.id, name, p));
-        } else {
-          auto id = st.create_trial(sid, copy);
-          if (!id.ok()) return id.status();
-        }
-        return st.set_trial_meta(copy.id, "token_sha256", token_hash);
-      },
-      [r, done](const Status& st) {
-        if (!st.ok()) return done(st);
-        done(r);
-      });
+  plan(s, planned, [this, sp = &s, planned, queued, done](Result<std::map<std::string, double>> params) mutable {
+    StudyRuntime& s = *sp;
+    auto now = SysClock::now();
+    std::optional<std::string> why;
+    if (!params.ok()) why = params.status().message();
+    else if (auto w = s.why_no_new_trials(now)) why = *w;  // the state may have changed while planning
+    else if (s.control == StudyControl::kPaused) why = "the study is paused";
+    if (why) {
+      if (queued >= 0) s.waiting.push_front(queued);
+      return done(params.ok() ? Status::FailedPrecondition(*why) : params.status());
+    }
+    for (auto& [name, v] : *params) planned.params[name] = TrialParam{v, s.spec->search_space.at(name)};
+    planned.datetime_start = now;
+    int number;
+    if (queued >= 0) {
+      number = queued;
+      FrozenTrial* t = s.study.mutable_trial(number);
+      t->params = planned.params;
+      t->state = TrialState::kRunning;
+      t->datetime_start = now;
+    } else {
+      planned.id = next_trial_id_++;
+      number = s.study.add_trial(planned).number;
+      s.trials.emplace_back();
+    }
+    AskResult r = start_trial(s, number, {});
+    counters_.asks++;
+    const FrozenTrial& t = *s.trial(number);
+    publish_trial(s, t, "trial");
+    FrozenTrial copy = t;
+    std::int64_t sid = s.id;
+    bool from_queue = queued >= 0;
+    std::string token_hash = s.trials[static_cast<std::size_t>(number)].token_sha256;
+    std::map<std::string, TrialParam> new_params;
+    for (auto& [name, _] : *params) new_params[name] = copy.params[name];
+    writer_.submit(
+        [sid, copy, from_queue, token_hash, new_params](Storage& st) -> Status {
+          if (from_queue) {
+            HPOD_RETURN_IF_ERROR(st.set_trial_state(copy.id, TrialState::kRunning, copy.datetime_start));
+            for (auto& [name, p] : new_params) HPOD_RETURN_IF_ERROR(st.set_trial_param(copy.id, name, p));
+          } else {
+            auto id = st.create_trial(sid, copy);
+            if (!id.ok()) return id.status();
+          }
+          return st.set_trial_meta(copy.id, "token_sha256", token_hash);
+        },
+        [r, done](const Status& st) {
+          if (!st.ok()) return done(st);
+          done(r);
+        });
+  });
 }
 
 void StudyService::enqueue(StudyRuntime& s, const std::map<std::string, ParamValue>& params,

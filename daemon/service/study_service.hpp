@@ -61,9 +61,15 @@ class StudyObserver {
   virtual void on_trial_killed(StudyRuntime& s, int number) { on_trial_finished(s, number); }
 };
 
+class SamplerPool;
+
 struct ServiceOptions {
   // Marks written into trial system attributes so operators see why a trial ended.
   bool record_fail_reason = true;
+  // Where samplers run, and how their results come back to the owner thread. Without a
+  // pool, plans run inline (tests, fuzzing).
+  SamplerPool* sampler_pool = nullptr;
+  std::function<void(std::function<void()>)> post;
 };
 
 class StudyService {
@@ -114,8 +120,9 @@ class StudyService {
   // ---- authentication
   TrialAccess trial_access(std::int64_t trial_id, const std::string& token_sha256) const;
 
-  // Plans parameters for a trial that has none (used by ask and by the orchestrator).
-  Result<std::map<std::string, double>> plan(StudyRuntime& s, const FrozenTrial& trial);
+  // Plans parameters for a trial (used by ask and by the orchestrator): on the sampler pool,
+  // on a snapshot of the study, one plan per study at a time; `done` runs on the owner thread.
+  void plan(StudyRuntime& s, FrozenTrial trial, Callback<std::map<std::string, double>> done);
 
   EventHub& events() { return events_; }
   StorageWriter& writer() { return writer_; }
@@ -136,6 +143,8 @@ class StudyService {
                        std::map<std::string, std::string> system_attrs, std::map<std::string, std::string> user_attrs,
                        StatusCallback done);
   AskResult start_trial(StudyRuntime& s, int number, std::map<std::string, std::string> meta);
+  Status check_plan(const StudyRuntime& s, const FrozenTrial& trial, const std::map<std::string, double>& params) const;
+  void plan_done(StudyRuntime& s);
 
   StorageWriter& writer_;
   EventHub& events_;

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -356,6 +357,36 @@ class LimitsTest(unittest.TestCase):
             h.submit(quadratic_study("t", sampler={"type": "random"}, pruner={"type": "nop"}))
             self.assertEqual(h.stop(signal.SIGTERM), 0)
             self.assertIn("database closed", h.read_log())
+        finally:
+            h.cleanup()
+
+
+class TlsTest(unittest.TestCase):
+    def test_https_with_a_self_signed_certificate(self):
+        h = Hpod(extra_config={"tls": {"cert": "cert.pem", "key": "key.pem"}})
+        try:
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", os.path.join(h.dir, "key.pem"), "-out", os.path.join(h.dir, "cert.pem")],
+                           check=True, capture_output=True)
+            h.start()
+            self.assertTrue(h.url.startswith("https://127.0.0.1:"), h.url)
+            os.environ["HPOD_CA_FILE"] = os.path.join(h.dir, "cert.pem")
+            try:
+                hpod_client.Study.submit(h.url, h.admin, quadratic_study("tls", sampler={"type": "random"},
+                                                                         pruner={"type": "nop"}))
+                study = hpod_client.Study(h.url, h.admin, "tls")
+                trial = study.ask()
+                self.assertFalse(trial.report(0, 1.5))
+                self.assertEqual(trial.complete(0.5), "COMPLETE")
+                # Plain HTTP on the TLS port is not served.
+                u = urllib.parse.urlsplit(h.url)
+                sock = socket.create_connection((u.hostname, u.port), timeout=10)
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertNotIn(b"200 OK", sock.recv(1000))
+                sock.close()
+            finally:
+                del os.environ["HPOD_CA_FILE"]
         finally:
             h.cleanup()
 
