@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "daemon/api/api.hpp"
+#include "daemon/dashboard/assets.hpp"
 #include "daemon/events/event_hub.hpp"
 #include "daemon/executors/local_executor.hpp"
 #include "daemon/executors/slurm_executor.hpp"
@@ -72,6 +73,13 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   net::io_context ioc(1);
   StorageWriter writer(**storage, [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); });
   EventHub events;
+  // Events go out in batches every 20 ms: one write per open stream per batch.
+  events.set_deferral([&ioc](std::chrono::milliseconds delay, std::function<void()> f) {
+    auto t = std::make_shared<net::steady_timer>(ioc, delay);
+    t->async_wait([t, f = std::move(f)](const boost::system::error_code& ec) {
+      if (!ec) f();
+    });
+  });
   // Sampler work runs beside the owner thread, not on it (a GP fit takes tens of ms).
   SamplerPool sampler_pool(static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u)));
   ServiceOptions so_service;
@@ -102,6 +110,9 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   Orchestrator* orchestrator_ptr = nullptr;
   api::ApiOptions ao;
   ao.admin_token_sha256 = cfg.admin_tokens_sha256;
+  ao.asset = dashboard::find_asset;
+  ao.runs_dir = oo.runs_dir;
+  ao.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
   ao.extra_metrics = [&writer, &server_ptr, &orchestrator_ptr]() {
     auto w = writer.stats();
     std::string m;
@@ -152,7 +163,8 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   std::string scheme = cfg.tls_cert ? "https" : "http";
   std::string host = cfg.host.find(':') != std::string::npos ? "[" + cfg.host + "]" : cfg.host;
   std::string url = scheme + "://" + host + ":" + std::to_string(server.port());
-  log::info("listening on " + url + (cfg.admin_tokens_sha256.empty() ? " (no admin tokens: loopback only, admin endpoints open)" : ""));
+  log::info("listening on " + url + (cfg.admin_tokens_sha256.empty() ? " (no admin tokens: loopback only, admin endpoints open)" : "") +
+            "; dashboard at " + url + "/");
   oo.public_url = cfg.public_url.empty() ? url : cfg.public_url;
   Orchestrator orchestrator(service, executors, oo);
   orchestrator_ptr = &orchestrator;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): each prints its figures, hpod side by side with Optuna where
 # the issue asks for a ratio.
-#   scripts/bench.sh storage|samplers|pruners|load|orchestrator|slurm|all
+#   scripts/bench.sh storage|samplers|pruners|load|dashboard|orchestrator|slurm|all
 # Builds Release into build/ first (BUILD_DIR to change it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +37,17 @@ run_pruners() {
     --optuna-script "$here/tests/bench/optuna_pruner_bench.py" "$@"
 }
 
+# Open dashboards: durable reports/s from 16 trials with 0 and with 50 Server-Sent Events
+# subscribers on the study (each receives every report), alternating, 5 runs of 5 s each;
+# prints the medians and the slowdown. synchronous=NORMAL makes ingestion CPU-bound, the
+# case where the streams' cost would show (pass --sync FULL for the default setting).
+# Optuna has no event stream to compare with: the ratio is 50 streams against none.
+run_dashboard() {
+  ninja -C "$build" -j2 hpod report_load >/dev/null
+  "$build/report_load" --hpod "$build/hpod" --connections 16 --streams 0,50 --seconds 5 --repeat 5 \
+    --memory-values 0 --sync NORMAL "$@"
+}
+
 run_orchestrator() {
   ninja -C "$build" -j2 hpod >/dev/null
   /usr/bin/python3 "$here/tests/bench/orchestrator_bench.py" --hpod "$build/hpod" "$@"
@@ -67,8 +78,9 @@ case "$what" in
   load) configure; run_load "$@" ;;
   samplers) configure; run_samplers "$@" ;;
   pruners) configure; run_pruners "$@" ;;
+  dashboard) configure; run_dashboard "$@" ;;
   orchestrator) configure; run_orchestrator "$@" ;;
   slurm) configure; run_slurm "$@" ;;
-  all) configure; run_storage; run_samplers; run_pruners; run_load; run_orchestrator; run_slurm ;;
-  *) echo "usage: $0 storage|samplers|pruners|load|orchestrator|slurm|all [options]" >&2; exit 2 ;;
+  all) configure; run_storage; run_samplers; run_pruners; run_load; run_dashboard; run_orchestrator; run_slurm ;;
+  *) echo "usage: $0 storage|samplers|pruners|load|dashboard|orchestrator|slurm|all [options]" >&2; exit 2 ;;
 esac

@@ -101,8 +101,11 @@ class TimedResponder final : public http::Responder {
 }  // namespace
 
 Api::Api(StudyService& service, ApiOptions options)
-    : service_(service), options_(std::move(options)), ctx_(std::make_shared<Context>(Context{service_, options_, metrics_})) {
+    : service_(service), options_(std::move(options)), sessions_(options_.sessions),
+      ctx_(std::make_shared<Context>(Context{service_, options_, metrics_, sessions_})) {
   register_system_routes(router_, *ctx_);
+  register_session_routes(router_, *ctx_);
+  register_dashboard_routes(router_, *ctx_);
   register_study_routes(router_, *ctx_);
   register_trial_routes(router_, *ctx_);
 }
@@ -117,6 +120,12 @@ void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> out) {
       http::Response r;
       r.content_type = type;
       r.body = std::move(body);
+      // The page loads only its own scripts and talks only to hpod; nobody may frame it.
+      r.headers.emplace_back("Content-Security-Policy",
+                             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+      r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+      r.headers.emplace_back("Referrer-Policy", "no-referrer");
       return out->respond(std::move(r));
     }
     return respond_error(*out, 404, "not_found", "no such endpoint: " + req.path);
@@ -137,8 +146,10 @@ void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> out) {
   if (route->access != Access::kPublic) {
     auto token = auth::bearer_token(req.authorization);
     std::string hash = token ? auth::sha256_hex(*token) : std::string();
-    bool admin = options_.admin_token_sha256.empty() && !token;
-    if (token) {
+    bool admin = false;
+    if (!token) {
+      if (auto refused = browser_admin(req, admin)) return respond_error(*timed, 403, "permission_denied", *refused);
+    } else {
       // Compare with every admin hash, without an early exit.
       bool match = false;
       for (const auto& h : options_.admin_token_sha256) match |= auth::constant_time_equal(h, hash);
@@ -146,7 +157,9 @@ void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> out) {
     }
     if (!admin) {
       if (route->access == Access::kAdmin) {
-        if (!token) return respond_error(*timed, 401, "unauthenticated", "an admin token is required (Authorization: Bearer <token>)");
+        if (!token)
+          return respond_error(*timed, 401, "unauthenticated",
+                               "an admin token is required (Authorization: Bearer <token>, or the dashboard's session cookie)");
         if (service_.trial_access(-1, hash) == TrialAccess::kOtherTrial)
           return respond_error(*timed, 403, "permission_denied", "a trial token is good for its own trial's endpoints only");
         return respond_error(*timed, 401, "unauthenticated", "unknown token");
@@ -163,6 +176,23 @@ void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> out) {
     }
   }
   route->handler(req, params, timed);
+}
+
+std::optional<std::string> Api::browser_admin(const http::Request& req, bool& admin) {
+  if (options_.admin_token_sha256.empty()) {
+    if (!loopback_host(req.host))
+      return "Host \"" + req.host + "\" is not a loopback name: without admin tokens hpod serves 127.0.0.1/localhost only";
+    if (!safe_method(req.method) && !req.origin.empty() && !same_origin(req.origin, req.host))
+      return "a state-changing request from another origin (" + req.origin + ") is refused";
+    admin = true;
+    return std::nullopt;
+  }
+  auto sid = auth::cookie_value(req.cookie, kSessionCookie);
+  if (!sid || !sessions_.valid(*sid, SessionStore::Clock::now())) return std::nullopt;
+  if (!safe_method(req.method) && !csrf_matches(*sid, req.csrf))
+    return "a state-changing request with the session cookie needs the session's " + std::string(kCsrfHeader) + " header";
+  admin = true;
+  return std::nullopt;
 }
 
 }  // namespace hpod::api

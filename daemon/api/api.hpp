@@ -4,10 +4,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon/api/router.hpp"
+#include "daemon/api/sessions.hpp"
 #include "daemon/http/http_types.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/service/study_service.hpp"
@@ -22,6 +24,12 @@ struct ApiOptions {
   std::function<std::string()> extra_metrics;
   // Static dashboard assets: path → (content type, body). Served at "/" and below.
   std::function<bool(const std::string& path, std::string& content_type, std::string& body)> asset;
+  // Absolute runs directory: the dashboard's log endpoint reads trial logs below it only.
+  std::string runs_dir;
+  SessionOptions sessions;
+  // Runs a function on the daemon's thread (its io_context). Work done on a background
+  // thread hands its result back through it; without it such work runs inline.
+  std::function<void(std::function<void()>)> post;
 };
 
 class Api {
@@ -33,9 +41,14 @@ class Api {
   struct Context;
 
  private:
+  // Admin rights from what a browser sends on its own (no token): the open loopback mode
+  // or a dashboard session cookie. Returns why the request is refused, if it is.
+  std::optional<std::string> browser_admin(const http::Request& req, bool& admin);
+
   StudyService& service_;
   ApiOptions options_;
   Metrics metrics_;
+  SessionStore sessions_;
   Router router_;
   std::shared_ptr<Context> ctx_;
 };

@@ -13,6 +13,7 @@ struct Api::Context {
   StudyService& service;
   ApiOptions& options;
   Metrics& metrics;
+  SessionStore& sessions;
 };
 
 int http_status(const Status& s);
@@ -27,5 +28,7 @@ std::optional<std::int64_t> parse_int(const std::string& s);
 void register_study_routes(Router& r, Api::Context& c);
 void register_trial_routes(Router& r, Api::Context& c);
 void register_system_routes(Router& r, Api::Context& c);
+void register_session_routes(Router& r, Api::Context& c);
+void register_dashboard_routes(Router& r, Api::Context& c);
 
 }  // namespace hpod::api

@@ -21,6 +21,9 @@ struct Request {
   std::string cookie;                          // the Cookie header
   std::string content_type;
   std::string last_event_id;                   // Last-Event-ID (SSE reconnects)
+  std::string host;                            // Host
+  std::string origin;                          // Origin (browsers send it on POST/DELETE)
+  std::string csrf;                            // X-Hpod-Csrf (the dashboard's CSRF token)
   std::string remote_address;                  // peer IP
   bool secure = false;                         // arrived over TLS
 };

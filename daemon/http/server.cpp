@@ -247,6 +247,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     req.cookie = std::string(msg[bhttp::field::cookie]);
     req.content_type = std::string(msg[bhttp::field::content_type]);
     req.last_event_id = std::string(msg["Last-Event-ID"]);
+    req.host = std::string(msg[bhttp::field::host]);
+    req.origin = std::string(msg[bhttp::field::origin]);
+    req.csrf = std::string(msg["X-Hpod-Csrf"]);
     req.remote_address = remote_;
     req.secure = kTls;
     if (!parse_target(req.target, req.path, req.query)) {

@@ -4,6 +4,12 @@
 // Not a test; prints figures. scripts/bench.sh load runs it next to Optuna's SQLite storage.
 //
 //   report_load --hpod build/hpod [--seconds 5] [--connections 1,16,64,256] [--memory-values 1000000]
+//               [--streams 0,50] [--repeat 3]
+//
+// --streams: also measure with N open dashboards, i.e. N Server-Sent Events subscribers of
+// the study's event stream (each receives every report), read on a thread of their own.
+// Each connection count runs once per stream count, --repeat times in alternating order,
+// and the medians are compared with the first stream count (the slowdown, in %).
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -18,6 +24,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <array>
+#include <atomic>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -164,6 +173,62 @@ struct Reporter : std::enable_shared_from_this<Reporter> {
   }
 };
 
+// N open dashboards: each subscribes to the study's events and reads everything it gets.
+class Streams {
+ public:
+  Streams(const Daemon& d, const std::string& study, int n) {
+    if (n <= 0) return;
+    auto ep = tcp::resolver(ioc_).resolve(d.host, d.port);
+    for (int i = 0; i < n; ++i) {
+      auto s = std::make_shared<Sub>(ioc_);
+      s->stream.connect(ep);
+      std::string req = "GET /api/v1/studies/" + study + "/events?tail=0 HTTP/1.1\r\nHost: " + d.host + "\r\n\r\n";
+      net::write(s->stream, net::buffer(req));
+      subs_.push_back(s);
+      read(s);
+    }
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~Streams() {
+    for (auto& s : subs_) {
+      beast::error_code ec;
+      s->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    }
+    ioc_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Report events received, over all streams.
+  long reports() const {
+    long n = 0;
+    for (auto& s : subs_) n += s->reports.load();
+    return n;
+  }
+
+ private:
+  struct Sub {
+    explicit Sub(net::io_context& ioc) : stream(ioc) {}
+    beast::tcp_stream stream;
+    std::array<char, 65536> buf{};
+    std::string tail;  // an event name cut between two reads
+    std::atomic<long> reports{0};
+  };
+  void read(std::shared_ptr<Sub> s) {
+    s->stream.async_read_some(net::buffer(s->buf), [this, s](beast::error_code ec, std::size_t n) {
+      if (ec) return;
+      std::string chunk = s->tail + std::string(s->buf.data(), n);
+      static const std::string kEvent = "event: report";
+      long found = 0;
+      for (auto at = chunk.find(kEvent); at != std::string::npos; at = chunk.find(kEvent, at + 1)) ++found;
+      s->reports += found;
+      s->tail = chunk.size() > kEvent.size() ? chunk.substr(chunk.size() - kEvent.size() + 1) : chunk;
+      read(s);
+    });
+  }
+  net::io_context ioc_;
+  std::vector<std::shared_ptr<Sub>> subs_;
+  std::thread thread_;
+};
+
 struct RunResult {
   double per_second, p50_ms, p99_ms;
   long errors, total;
@@ -190,6 +255,8 @@ int main(int argc, char** argv) {
   std::string hpod = "build/hpod", sync = "FULL";
   double seconds = 5;
   std::vector<int> conns = {1, 16, 64, 256};
+  std::vector<int> stream_counts;
+  int repeat = 1;
   long memory_values = 1'000'000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
@@ -197,11 +264,13 @@ int main(int argc, char** argv) {
     else if (a == "--seconds") seconds = std::stod(v);
     else if (a == "--sync") sync = v;
     else if (a == "--memory-values") memory_values = std::stol(v);
-    else if (a == "--connections") {
-      conns.clear();
+    else if (a == "--repeat") repeat = std::max(1, std::stoi(v));
+    else if (a == "--connections" || a == "--streams") {
+      auto& list = a == "--connections" ? conns : stream_counts;
+      list.clear();
       std::stringstream ss(v);
       std::string x;
-      while (std::getline(ss, x, ',')) conns.push_back(std::stoi(x));
+      while (std::getline(ss, x, ',')) list.push_back(std::stoi(x));
     } else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
@@ -210,14 +279,56 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   Daemon d;
   d.start(hpod, sync);
-  std::printf("hpod durable reports (SQLite WAL, synchronous=%s, group commit), %.0f s per row\n", sync.c_str(), seconds);
-  std::printf("%12s %14s %10s %10s %8s\n", "connections", "reports/s", "p50 ms", "p99 ms", "errors");
   int study_no = 0;
-  for (int n : conns) {
+  auto new_study = [&] {
     std::string study = "load" + std::to_string(study_no++);
     sync_request(d, "POST", "/api/v1/studies",
                  json{{"name", study}, {"search_space", {{"x", {{"type", "float"}, {"low", 0}, {"high", 1}}}}},
                       {"sampler", {{"type", "random"}}}, {"pruner", {{"type", "nop"}}}});
+    return study;
+  };
+  if (!stream_counts.empty()) {
+    // Open dashboards: the same load with 0, N, ... event-stream subscribers, alternating.
+    std::printf("hpod durable reports with open dashboards (SSE subscribers), synchronous=%s, %.0f s per run, %d runs each\n",
+                sync.c_str(), seconds, repeat);
+    std::printf("%12s %8s %14s %10s %10s %16s %8s\n", "connections", "streams", "reports/s", "p50 ms", "p99 ms",
+                "events/stream", "errors");
+    for (int n : conns) {
+      std::map<int, std::vector<double>> rates;
+      for (int r = 0; r < repeat; ++r) {
+        for (std::size_t k = 0; k < stream_counts.size(); ++k) {
+          int m = stream_counts[r % 2 == 0 ? k : stream_counts.size() - 1 - k];
+          std::string study = new_study();
+          auto trials = ask_trials(d, study, n);
+          Streams streams(d, study, m);
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));  // subscribed before the load starts
+          auto res = run_load(d, trials, seconds);
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the last events arrive
+          double per_stream = m > 0 ? static_cast<double>(streams.reports()) / m : 0;
+          std::printf("%12d %8d %14.0f %10.2f %10.2f %16.0f %8ld\n", n, m, res.per_second, res.p50_ms, res.p99_ms,
+                      per_stream, res.errors);
+          std::fflush(stdout);
+          if (m > 0 && per_stream < 0.99 * static_cast<double>(res.total))
+            std::printf("  (streams received %.0f of %ld report events each)\n", per_stream, res.total);
+          rates[m].push_back(res.per_second);
+        }
+      }
+      auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+      };
+      double base = median(rates[stream_counts[0]]);
+      for (int m : stream_counts)
+        std::printf("DASHBOARDS: %d connections, %d streams: median %.0f reports/s (%+.1f %% vs %d streams)\n", n, m,
+                    median(rates[m]), 100.0 * (median(rates[m]) / base - 1), stream_counts[0]);
+    }
+    d.stop();
+    return 0;
+  }
+  std::printf("hpod durable reports (SQLite WAL, synchronous=%s, group commit), %.0f s per row\n", sync.c_str(), seconds);
+  std::printf("%12s %14s %10s %10s %8s\n", "connections", "reports/s", "p50 ms", "p99 ms", "errors");
+  for (int n : conns) {
+    std::string study = new_study();
     auto trials = ask_trials(d, study, n);
     auto r = run_load(d, trials, seconds);
     std::printf("%12d %14.0f %10.2f %10.2f %8ld\n", n, r.per_second, r.p50_ms, r.p99_ms, r.errors);

@@ -147,3 +147,18 @@ def quadratic_study(name, sampler=None, pruner=None, budget=None, **extra):
         d["budget"] = budget
     d.update(extra)
     return d
+
+
+def reporting_study(name, steps, sleep, n_trials, max_parallel, pruner=None, command=None):
+    """A study hpod runs: local trials (trial_behaviour.py, mode "long") that report `steps`
+    values `sleep` seconds apart, the value depending on x."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return {"name": name, "direction": "minimize",
+            "search_space": {"x": {"type": "float", "low": -3, "high": 3},
+                             "mode": {"type": "categorical", "choices": ["long"]},
+                             "steps": {"type": "categorical", "choices": [steps]},
+                             "sleep": {"type": "categorical", "choices": [sleep]}},
+            "sampler": {"type": "random", "seed": 5}, "pruner": pruner or {"type": "nop"},
+            "budget": {"n_trials": n_trials, "max_parallel": max_parallel},
+            "trial": {"command": command or ["/usr/bin/python3", "trial_behaviour.py"], "workdir": here,
+                      "heartbeat_timeout_s": 120, "max_retries": 0}}

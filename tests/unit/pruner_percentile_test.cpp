@@ -55,7 +55,9 @@ TEST_CASE("numpy percentile emulation reproduces the table's percentile values")
     CompleteStepIndex index;
     index.catch_up(study);
     CHECK(index.n_complete() == 5);
-    for (auto& [key, want] : table["percentile_values_n_min_trials_1"].items()) {
+    for (auto& item : table["percentile_values_n_min_trials_1"].items()) {
+      const std::string key = item.key();
+      const json& want = item.value();
       // "step3_p25.0"
       std::int64_t step = std::stoll(key.substr(4, key.find('_') - 4));
       double p = std::stod(key.substr(key.find("_p") + 2));
