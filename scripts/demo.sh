@@ -50,10 +50,14 @@ hpoctl="$build/hpoctl"
 
 echo "== hpod is listening on $url; submitting config/studies/demo.json" >&2
 "$hpoctl" submit config/studies/demo.json
+last=""
 while :; do
   state=$(curl -s "$url/api/v1/studies/demo" | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d["trials"]; print(d["state"], t["RUNNING"], t["COMPLETE"], t["PRUNED"], t["FAIL"])')
   set -- $state
-  printf '\r   %-9s running %2s  complete %2s  pruned %2s  failed %2s   ' "$1" "$2" "$3" "$4" "$5" >&2
+  line=$(printf '   %-9s running %2s  complete %2s  pruned %2s  failed %2s' "$1" "$2" "$3" "$4" "$5")
+  if [ -t 2 ]; then printf '\r%s ' "$line" >&2
+  elif [ "$line" != "$last" ]; then echo "$line" >&2; fi
+  last=$line
   [ "$1" = running ] || break
   [ $((SECONDS - start)) -lt 900 ] || { echo; echo "the demo study did not finish in 15 minutes" >&2; exit 1; }
   sleep 1
