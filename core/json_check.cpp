@@ -7,18 +7,19 @@ namespace hpod::jc {
 
 namespace {
 
+// Optimal-string-alignment distance: a transposition ("lgo" → "log") costs one edit.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
-    std::swap(prev, cur);
   }
-  return prev[b.size()];
+  return d[a.size()][b.size()];
 }
 
 std::string lower(std::string_view s) {
@@ -61,6 +62,14 @@ std::string describe_parse_error(std::string_view text, const nlohmann::json::pa
   auto p = what.find("syntax error");
   std::string reason = p == std::string::npos ? what : what.substr(p);
   return "line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + reason;
+}
+
+std::string describe_json_error(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  auto p = what.find("] ");  // "[json.exception.out_of_range.406] number overflow parsing '...'"
+  std::string reason = p == std::string::npos ? what : what.substr(p + 2);
+  if (reason.size() > 200) reason = reason.substr(0, 200) + "...";
+  return reason;
 }
 
 void Checker::error(const std::string& path, const std::string& rule) {

@@ -19,6 +19,8 @@ namespace hpod::jc {
 std::string did_you_mean(std::string_view s, const std::vector<std::string>& candidates);
 // "line 3, column 14: <nlohmann's reason>"
 std::string describe_parse_error(std::string_view text, const nlohmann::json::parse_error& e);
+// Other JSON errors while parsing (a number out of range): the reason without the prefix.
+std::string describe_json_error(const nlohmann::json::exception& e);
 
 // Collects every error instead of stopping at the first.
 class Checker {

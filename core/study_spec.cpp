@@ -311,6 +311,8 @@ Result<StudySpec> parse_study_spec(std::string_view text, std::string_view sourc
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument(std::string(source) + ": invalid JSON: " + jc::describe_parse_error(text, e));
+  } catch (const json::exception& e) {  // e.g. a number too large for a double
+    return Status::InvalidArgument(std::string(source) + ": invalid JSON: " + jc::describe_json_error(e));
   }
   StudySpec spec;
   if (!j.is_object()) return Status::InvalidArgument(std::string(source) + ": the study definition must be a JSON object");

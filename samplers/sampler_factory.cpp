@@ -5,6 +5,7 @@
 #include "hpod/sampler.hpp"
 #include "samplers/gp/gp_sampler.hpp"
 #include "samplers/random_sampler.hpp"
+#include "samplers/tpe/tpe_sampler.hpp"
 
 namespace hpod {
 
@@ -52,6 +53,55 @@ Result<std::unique_ptr<Sampler>> make_gp_sampler(jc::Checker& c, const nlohmann:
   return std::unique_ptr<Sampler>(new gp::GpSampler(std::move(o)));
 }
 
+// The "tpe" block: Optuna 4.x option names and defaults (spec §4.1). gamma and weights
+// are Python functions in Optuna; here they name a preset.
+Result<tpe::TpeOptions> parse_tpe(const nlohmann::json& b, const std::string& path) {
+  jc::Checker c;
+  c.known_keys(b, path,
+               {"type", "consider_prior", "prior_weight", "consider_magic_clip", "consider_endpoints",
+                "n_startup_trials", "n_ei_candidates", "gamma", "weights", "seed", "multivariate", "group",
+                "constant_liar", "warn_independent_sampling"});
+  tpe::TpeOptions o;
+  auto flag = [&](const char* key, bool& into) {
+    if (auto v = c.boolean(b, path, key)) into = *v;
+  };
+  flag("consider_prior", o.consider_prior);
+  flag("consider_magic_clip", o.consider_magic_clip);
+  flag("consider_endpoints", o.consider_endpoints);
+  flag("multivariate", o.multivariate);
+  flag("group", o.group);
+  flag("constant_liar", o.constant_liar);
+  flag("warn_independent_sampling", o.warn_independent_sampling);
+  o.consider_prior = true;  // Optuna 4.4+ ignores false
+  if (auto v = c.number(b, path, "prior_weight", false)) {
+    if (*v > 0) o.prior_weight = *v;
+    else c.error(jc::Checker::join(path, "prior_weight"), "must be > 0");
+  }
+  auto count = [&](const char* key, std::int64_t min, std::int64_t max, int& into) {
+    auto v = c.integer(b, path, key, false);
+    if (!v) return;
+    if (*v < min) c.error(jc::Checker::join(path, key), "must be >= " + std::to_string(min));
+    else if (*v > max) c.error(jc::Checker::join(path, key), "must be <= " + std::to_string(max));
+    else into = static_cast<int>(*v);
+  };
+  count("n_startup_trials", 0, 1000000000, o.n_startup_trials);
+  // Candidates are held in memory per ask; a million is far beyond any useful setting.
+  count("n_ei_candidates", 1, 1000000, o.n_ei_candidates);
+  const std::vector<std::string> presets{"default", "hyperopt"};
+  auto preset = [&](const char* key, auto parse, auto& into) {
+    auto v = c.string(b, path, key);
+    if (!v) return;
+    if (auto p = parse(*v)) into = *p;
+    else c.error(jc::Checker::join(path, key), "must be \"default\" or \"hyperopt\"" + jc::did_you_mean(*v, presets));
+  };
+  preset("gamma", tpe::gamma_preset_from_name, o.gamma);
+  preset("weights", tpe::weights_preset_from_name, o.weights);
+  o.seed = parse_seed(c, b, path);
+  if (o.group && !o.multivariate) c.error(jc::Checker::join(path, "group"), "requires \"multivariate\": true");
+  if (!c.ok()) return c.status();
+  return o;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Sampler>> make_sampler(const nlohmann::json& block, std::string_view json_path) {
@@ -70,6 +120,11 @@ Result<std::unique_ptr<Sampler>> make_sampler(const nlohmann::json& block, std::
     auto seed = parse_seed(c, block, path);
     if (!c.ok()) return c.status();
     return std::unique_ptr<Sampler>(new RandomSampler(seed));
+  }
+  if (*type == "tpe") {
+    auto o = parse_tpe(block, path);
+    if (!o.ok()) return o.status();
+    return std::unique_ptr<Sampler>(new tpe::TpeSampler(std::move(o).value()));
   }
   std::vector<std::string> known{"tpe", "gp", "random"};
   c.error(jc::Checker::join(path, "type"),

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,40 @@ class InMemoryStudy final : public StudyView {
 
   std::size_t size() const { return trials_.size(); }
 
+  // An immutable copy of a finished trial, made when it finished (attributes set later are
+  // not in it; intermediate values are cut to the last one, all a sampler reads). Sampler
+  // snapshots on other threads share these instead of copying the study. Null while the
+  // trial runs.
+  std::shared_ptr<const FrozenTrial> frozen(int number) const;
+
  private:
+  void freeze(const FrozenTrial& t);
+
   std::string name_;
   std::vector<StudyDirection> directions_;
   std::deque<FrozenTrial> trials_;  // deque: stable addresses as trials are added
+  std::vector<const FrozenTrial*> ptrs_;
+  std::vector<int> finished_;
+  std::vector<std::shared_ptr<const FrozenTrial>> frozen_;  // by number
+};
+
+// A copy of a study's trials that other threads may read while the owner goes on:
+// finished trials are shared (InMemoryStudy::frozen), the others are copied without their
+// intermediate values but the last. Optionally only the trials `keep` accepts (Hyperband).
+class SnapshotStudy final : public StudyView {
+ public:
+  SnapshotStudy(const InMemoryStudy& study, const std::function<bool(const FrozenTrial&)>& keep = {});
+
+  const std::string& name() const override { return name_; }
+  const std::vector<StudyDirection>& directions() const override { return directions_; }
+  const std::vector<const FrozenTrial*>& trials() const override { return ptrs_; }
+  const std::vector<int>& finished_order() const override { return finished_; }
+  const FrozenTrial* trial(int number) const override;
+
+ private:
+  std::string name_;
+  std::vector<StudyDirection> directions_;
+  std::vector<std::shared_ptr<const FrozenTrial>> owned_;
   std::vector<const FrozenTrial*> ptrs_;
   std::vector<int> finished_;
 };

@@ -19,7 +19,9 @@ Distribution parse(const std::string& s) {
 }  // namespace
 
 TEST_CASE("distribution JSON is written byte-identical to Optuna's") {
-  for (auto& [name, c] : vectors()["distributions"]["serialization"].items()) {
+  for (auto& item : vectors()["distributions"]["serialization"].items()) {
+    const std::string name = item.key();
+    const auto& c = item.value();
     CAPTURE(name);
     std::string expected = c["json"].get<std::string>();
     Distribution d = parse(expected);
@@ -29,7 +31,9 @@ TEST_CASE("distribution JSON is written byte-identical to Optuna's") {
 }
 
 TEST_CASE("legacy and abbreviated distribution JSON is read as Optuna reads it") {
-  for (auto& [name, c] : vectors()["distributions"]["legacy_and_abbreviated_json_accepted_by_reader"].items()) {
+  for (auto& item : vectors()["distributions"]["legacy_and_abbreviated_json_accepted_by_reader"].items()) {
+    const std::string name = item.key();
+    const auto& c = item.value();
     CAPTURE(name);
     Distribution d = parse(c["input_json"].get<std::string>());
     // Re-serialized in the current class form.

@@ -1,0 +1,253 @@
+#include "daemon/daemon.hpp"
+
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "daemon/api/api.hpp"
+#include "daemon/dashboard/assets.hpp"
+#include "daemon/events/event_hub.hpp"
+#include "daemon/executors/local_executor.hpp"
+#include "daemon/executors/slurm_executor.hpp"
+#include "daemon/orchestrator/orchestrator.hpp"
+#include "daemon/studies_dir.hpp"
+#include "daemon/http/server.hpp"
+#include "daemon/log.hpp"
+#include "daemon/service/sampler_pool.hpp"
+#include "daemon/service/study_service.hpp"
+#include "daemon/storage/storage_writer.hpp"
+
+namespace hpod {
+
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+Status write_url_file(const std::string& path, const std::string& url) {
+  // Written whole and renamed, so a waiting script never reads half a URL.
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << url << "\n";
+    if (!out) return Status::IOError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::IOError("cannot rename " + tmp + " to " + path + ": " + ec.message());
+  return Status::OK();
+}
+
+// Periodic work on the owner thread.
+void every(net::steady_timer& t, double seconds, std::function<void()> f) {
+  t.expires_after(std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
+  t.async_wait([&t, seconds, f](const boost::system::error_code& ec) {
+    if (ec) return;
+    f();
+    every(t, seconds, f);
+  });
+}
+
+}  // namespace
+
+int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
+  ::signal(SIGPIPE, SIG_IGN);
+  StorageOptions so;
+  so.path = cfg.database;
+  so.optuna_schema = cfg.optuna_schema;
+  so.synchronous = cfg.sqlite_synchronous;
+  auto storage = Storage::open(so);
+  if (!storage.ok()) {
+    log::error(storage.status().message());
+    return 1;
+  }
+  log::info("database " + cfg.database + " (Optuna schema " + (*storage)->schema_revision() + ")");
+
+  net::io_context ioc(1);
+  StorageWriter writer(**storage, [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); });
+  EventHub events;
+  // Events go out in batches every 20 ms: one write per open stream per batch.
+  events.set_deferral([&ioc](std::chrono::milliseconds delay, std::function<void()> f) {
+    auto t = std::make_shared<net::steady_timer>(ioc, delay);
+    t->async_wait([t, f = std::move(f)](const boost::system::error_code& ec) {
+      if (!ec) f();
+    });
+  });
+  // Sampler work runs beside the owner thread, not on it (a GP fit takes tens of ms).
+  SamplerPool sampler_pool(static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u)));
+  ServiceOptions so_service;
+  so_service.sampler_pool = &sampler_pool;
+  so_service.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
+  StudyService service(writer, events, so_service);
+  if (Status st = service.load(**storage); !st.ok()) {
+    log::error("loading " + cfg.database + ": " + st.message());
+    return 1;
+  }
+  log::info("loaded " + std::to_string(service.studies().size()) + " studies");
+
+  LocalExecutor local_executor;
+  SlurmExecutorOptions slurm_options;  // Slurm's clients from PATH; SLURM_CONF from the environment
+  slurm_options.warn = [](const std::string& m) { log::warn(m); };
+  SlurmExecutor slurm_executor(slurm_options);
+  std::map<std::string, Executor*> executors{{"local", &local_executor}, {"slurm", &slurm_executor}};
+  OrchestratorOptions oo;
+  oo.runs_dir = fs::absolute(cfg.runs_dir).lexically_normal().string();
+  oo.default_workdir = fs::current_path().string();
+  oo.poll_interval_s = cfg.poll_interval_s;
+  oo.kill_after_term_s = cfg.kill_after_term_s;
+  oo.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
+  oo.info = [](const std::string& m) { log::info(m); };
+  oo.warn = [](const std::string& m) { log::warn(m); };
+
+  http::Server* server_ptr = nullptr;
+  Orchestrator* orchestrator_ptr = nullptr;
+  api::ApiOptions ao;
+  ao.admin_token_sha256 = cfg.admin_tokens_sha256;
+  ao.asset = dashboard::find_asset;
+  ao.runs_dir = oo.runs_dir;
+  ao.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
+  ao.extra_metrics = [&writer, &server_ptr, &orchestrator_ptr]() {
+    auto w = writer.stats();
+    std::string m;
+    m += "# TYPE hpod_storage_writes_total counter\nhpod_storage_writes_total " + std::to_string(w.ops) + "\n";
+    m += "# TYPE hpod_storage_commits_total counter\nhpod_storage_commits_total " + std::to_string(w.batches) + "\n";
+    m += "# TYPE hpod_storage_commit_seconds_total counter\nhpod_storage_commit_seconds_total " +
+         std::to_string(w.commit_seconds_total) + "\n";
+    m += "# TYPE hpod_storage_failed_writes_total counter\nhpod_storage_failed_writes_total " + std::to_string(w.failed_ops) + "\n";
+    if (server_ptr) {
+      auto s = server_ptr->stats();
+      m += "# TYPE hpod_http_connections gauge\nhpod_http_connections " + std::to_string(s.connections_open) + "\n";
+      m += "# TYPE hpod_http_connections_refused_total counter\nhpod_http_connections_refused_total " +
+           std::to_string(s.connections_refused) + "\n";
+    }
+    if (orchestrator_ptr) {
+      const auto& o = orchestrator_ptr->stats();
+      m += "# TYPE hpod_trials_launched_total counter\nhpod_trials_launched_total " + std::to_string(o.launched) + "\n";
+      m += "# TYPE hpod_launch_failures_total counter\nhpod_launch_failures_total " + std::to_string(o.launch_failures) + "\n";
+      m += "# TYPE hpod_trial_retries_total counter\nhpod_trial_retries_total " + std::to_string(o.retries) + "\n";
+      m += "# TYPE hpod_heartbeat_timeouts_total counter\nhpod_heartbeat_timeouts_total " + std::to_string(o.heartbeat_timeouts) + "\n";
+      m += "# HELP hpod_relaunch_seconds From a trial's end (its slot freed) to the next launch.\n"
+           "# TYPE hpod_relaunch_seconds summary\n";
+      m += "hpod_relaunch_seconds_sum " + std::to_string(o.relaunch_seconds_total) + "\n";
+      m += "hpod_relaunch_seconds_count " + std::to_string(o.relaunches) + "\n";
+      m += "# TYPE hpod_executor_poll_seconds gauge\nhpod_executor_poll_seconds " + std::to_string(o.last_poll_seconds) + "\n";
+      m += "# TYPE hpod_jobs_in_flight gauge\nhpod_jobs_in_flight " + std::to_string(orchestrator_ptr->jobs_in_flight()) + "\n";
+    }
+    return m;
+  };
+  api::Api api(service, ao);
+
+  http::ServerOptions hs;
+  hs.host = cfg.host;
+  hs.port = static_cast<std::uint16_t>(cfg.port);
+  hs.max_body_bytes = cfg.max_body_bytes;
+  hs.max_connections = cfg.max_connections;
+  hs.read_timeout_s = cfg.read_timeout_s;
+  hs.tls_cert = cfg.tls_cert;
+  hs.tls_key = cfg.tls_key;
+  http::Server server(ioc, hs, [&api](http::Request&& req, std::shared_ptr<http::Responder> out) {
+    api.handle(std::move(req), std::move(out));
+  });
+  server_ptr = &server;
+  if (Status st = server.start(); !st.ok()) {
+    log::error(st.message());
+    return 1;
+  }
+  std::string scheme = cfg.tls_cert ? "https" : "http";
+  std::string host = cfg.host.find(':') != std::string::npos ? "[" + cfg.host + "]" : cfg.host;
+  std::string url = scheme + "://" + host + ":" + std::to_string(server.port());
+  log::info("listening on " + url + (cfg.admin_tokens_sha256.empty() ? " (no admin tokens: loopback only, admin endpoints open)" : "") +
+            "; dashboard at " + url + "/");
+  oo.public_url = cfg.public_url.empty() ? url : cfg.public_url;
+  Orchestrator orchestrator(service, executors, oo);
+  orchestrator_ptr = &orchestrator;
+  service.set_observer(&orchestrator);
+  orchestrator.start();
+  net::steady_timer orchestrator_timer(ioc);
+  every(orchestrator_timer, 0.1, [&orchestrator] { orchestrator.tick(); });
+  // A local trial's process ended: settle it now rather than at the next poll.
+  net::signal_set children(ioc, SIGCHLD);
+  std::function<void()> watch_children = [&] {
+    children.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      orchestrator.local_child_exited();
+      watch_children();
+    });
+  };
+  watch_children();
+
+  std::unique_ptr<StudiesDir> studies_dir;
+  net::steady_timer studies_dir_timer(ioc);
+  if (!cfg.studies_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(cfg.studies_dir, ec);
+    studies_dir = std::make_unique<StudiesDir>(
+        cfg.studies_dir,
+        [&service](StudySpec spec, const std::string& file) {
+          std::string name = spec.name;
+          service.submit_study(std::move(spec), [name, file](Result<StudyRuntime*> r, bool created) {
+            if (!r.ok()) log::error(file + ": " + r.status().message());
+            else if (created) log::info("study " + name + " submitted from " + file);
+          });
+        },
+        [](const std::string& m) { log::error(m); });
+    studies_dir->scan();
+    every(studies_dir_timer, 2.0, [&studies_dir] { studies_dir->scan(); });
+    log::info("watching " + cfg.studies_dir + " for study files");
+  }
+
+  if (!flags.url_file.empty()) {
+    if (Status st = write_url_file(flags.url_file, url); !st.ok()) {
+      log::error(st.message());
+      return 1;
+    }
+  }
+
+  net::steady_timer keepalive(ioc);
+  every(keepalive, 15.0, [&events] { events.keepalive(); });
+
+  // SIGTERM / SIGINT: stop accepting, answer what is in flight, commit, close.
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer drain(ioc);
+  auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::function<void()> check_drained = [&]() {
+    bool done = server.in_flight() == 0 && writer.pending() == 0;
+    if (done || std::chrono::steady_clock::now() > *deadline) {
+      if (!done) log::warn("shutdown: gave up waiting for " + std::to_string(server.in_flight()) + " requests");
+      ioc.stop();
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(10));
+    drain.async_wait([&](const boost::system::error_code&) { check_drained(); });
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": draining");
+    keepalive.cancel();
+    orchestrator_timer.cancel();
+    studies_dir_timer.cancel();
+    children.cancel();
+    server.stop();
+    events.close_all();
+    *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    check_drained();
+  });
+
+  ioc.run();
+  // Trials keep running: a restarted hpod re-attaches to them.
+  orchestrator.shutdown();
+  sampler_pool.stop();
+  service.set_observer(nullptr);
+  writer.stop();
+  log::info("stopped; database closed");
+  return 0;
+}
+
+}  // namespace hpod

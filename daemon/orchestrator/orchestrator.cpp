@@ -1,0 +1,555 @@
+#include "daemon/orchestrator/orchestrator.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "daemon/executors/local_executor.hpp"
+#include "daemon/orchestrator/command_line.hpp"
+#include "daemon/orchestrator/outcome.hpp"
+
+namespace hpod {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::string json_text(const std::string& s) { return json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+std::string hostname() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+std::optional<JobRef> job_from_meta(const std::map<std::string, std::string>& meta) {
+  auto it = meta.find("job");
+  if (it == meta.end()) return std::nullopt;
+  json j = json::parse(it->second, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  JobRef r;
+  r.kind = j.value("kind", "");
+  r.id = j.value("id", "");
+  r.run_dir = j.value("run_dir", "");
+  r.details = j.value("details", "");
+  return r;
+}
+
+std::string job_meta(const JobRef& r) {
+  return json{{"kind", r.kind}, {"id", r.id}, {"run_dir", r.run_dir}, {"details", r.details}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+Orchestrator::Orchestrator(StudyService& service, std::map<std::string, Executor*> executors, OrchestratorOptions options)
+    : service_(service), executors_(std::move(executors)), opt_(std::move(options)) {
+  for (auto& [kind, e] : executors_)
+    if (e) workers_[e] = std::make_unique<ExecutorWorker>();
+}
+
+Orchestrator::~Orchestrator() { shutdown(); }
+
+void Orchestrator::shutdown() {
+  *alive_ = false;
+  for (auto& [_, w] : workers_) w->stop();
+}
+
+bool Orchestrator::runs(const StudyRuntime& s) const { return s.spec && s.spec->trial; }
+
+Executor* Orchestrator::executor_for(const StudyRuntime& s) {
+  std::string kind = s.spec->executor.type == ExecutorSpec::Type::kSlurm ? "slurm" : "local";
+  auto it = executors_.find(kind);
+  return it == executors_.end() ? nullptr : it->second;
+}
+
+ExecutorWorker& Orchestrator::worker_for(Executor* e) { return *workers_.at(e); }
+
+std::string Orchestrator::run_dir(const StudyRuntime& s, int number) const {
+  return (fs::path(opt_.runs_dir) / s.name() / std::to_string(number)).string();
+}
+
+LaunchSpec Orchestrator::launch_spec(StudyRuntime& s, int number, const std::string& token) {
+  const TrialSpec& ts = *s.spec->trial;
+  const FrozenTrial& t = *s.trial(number);
+  LaunchSpec spec;
+  spec.study = s.name();
+  spec.trial_number = number;
+  spec.trial_id = t.id;
+  spec.argv = trial_argv(ts, t);
+  fs::path wd(ts.workdir);
+  spec.workdir = (wd.is_absolute() ? wd : fs::path(opt_.default_workdir) / wd).lexically_normal().string();
+  spec.run_dir = run_dir(s, number);
+  spec.env = trial_env(ts, t, {opt_.public_url, s.name(), token, spec.run_dir});
+  spec.executor = s.spec->executor;
+  return spec;
+}
+
+// ------------------------------------------------------------------------------ start-up
+
+void Orchestrator::start() {
+  auto now = Clock::now();
+  for (StudyRuntime* s : service_.studies()) {
+    if (!runs(*s)) continue;
+    Executor* e = executor_for(*s);
+    for (const FrozenTrial* t : s->study.trials()) {
+      auto& tr = s->trials[static_cast<std::size_t>(t->number)];
+      auto job = job_from_meta(tr.meta);
+      if (t->state == TrialState::kRunning) {
+        if (!job && e && e->kind() == "local") {
+          // Launched just before a crash, before its job was stored?
+          if (auto found = static_cast<LocalExecutor*>(e)->recover(run_dir(*s, t->number))) {
+            job = found;
+            service_.set_trial_meta(*s, t->number, "job", job_meta(*job), [](const Status&) {});
+          }
+        }
+        if (job) {
+          Flight f;
+          f.study = s;
+          f.number = t->number;
+          f.executor = e;
+          f.job = job;
+          f.seen_running = true;
+          tr.last_seen = now;
+          flights_[t->id] = std::move(f);
+          info("re-attached trial " + std::to_string(t->number) + " of " + s->name() + " (" + job->kind + " job " + job->id + ")");
+        } else {
+          // Planned but never started: start it now, with a fresh token (the old one was
+          // never handed out, and hpod keeps only hashes).
+          int number = t->number;
+          info("launching trial " + std::to_string(number) + " of " + s->name() + ", planned before the restart");
+          service_.rotate_token(*s, number, [this, s, number, alive = alive_](Result<std::string> tok) {
+            if (!*alive) return;
+            if (!tok.ok()) return warn(tok.status().message());
+            launch(*s, number, *tok);
+          });
+        }
+      } else if (is_finished(t->state) && job && !tr.meta.count("job_ended")) {
+        // The trial ended (e.g. pruned) but its job may still run: make sure it stops.
+        Flight f;
+        f.study = s;
+        f.number = t->number;
+        f.executor = e;
+        f.job = job;
+        f.trial_done = true;
+        f.seen_running = true;
+        f.terminate_at = now + std::chrono::milliseconds(static_cast<long>(s->spec->trial->prune_grace_s * 1000));
+        flights_[t->id] = std::move(f);
+      }
+    }
+  }
+  for (auto& [kind, _] : executors_) next_poll_[kind] = now;
+}
+
+// ------------------------------------------------------------------------------ the loop
+
+void Orchestrator::tick() {
+  auto now = Clock::now();
+  for (StudyRuntime* s : service_.studies())
+    if (runs(*s)) fill_slots(*s);
+  std::vector<std::int64_t> ids;
+  for (auto& [id, _] : flights_) ids.push_back(id);
+  for (auto id : ids) {
+    auto it = flights_.find(id);
+    if (it == flights_.end()) continue;
+    Flight& f = it->second;
+    StudyRuntime& s = *f.study;
+    if (!f.job) {
+      if (!f.launching && f.retry_launch_at != Clock::time_point{} && now >= f.retry_launch_at) {
+        f.retry_launch_at = {};
+        launch(s, f.number, f.token);
+      }
+      continue;
+    }
+    const FrozenTrial* t = s.trial(f.number);
+    const TrialSpec& ts = *s.spec->trial;
+    if (!f.trial_done && t->state == TrialState::kRunning && f.seen_running && ts.heartbeat_timeout_s > 0) {
+      auto silent = std::chrono::duration<double>(now - s.trials[static_cast<std::size_t>(f.number)].last_seen).count();
+      if (silent > ts.heartbeat_timeout_s) {
+        stats_.heartbeat_timeouts++;
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "no report or heartbeat for %.0f s (heartbeat_timeout_s)", silent);
+        warn("trial " + std::to_string(f.number) + " of " + s.name() + ": " + buf);
+        fail_and_maybe_retry(s, f.number, buf, false, {});
+        stop_job(f, 0);
+      }
+    }
+    if (f.trial_done && !f.term_sent && now >= f.terminate_at) {
+      f.term_sent = true;
+      f.kill_at = now + std::chrono::milliseconds(static_cast<long>(opt_.kill_after_term_s * 1000));
+      stats_.terminated++;
+      Executor* e = f.executor;
+      JobRef job = *f.job;
+      worker_for(e).run([e, job, this, alive = alive_] {
+        Status st = e->terminate(job);
+        if (!st.ok()) opt_.post([this, alive, st] { if (*alive) warn("terminate: " + st.message()); });
+      });
+      local_poll_requested_ = local_poll_requested_ || e->kind() == "local";
+    }
+    if (f.term_sent && !f.kill_sent && now >= f.kill_at) {
+      f.kill_sent = true;
+      stats_.killed++;
+      Executor* e = f.executor;
+      JobRef job = *f.job;
+      worker_for(e).run([e, job] { (void)e->kill(job); });
+    }
+  }
+  for (auto& [kind, e] : executors_) {
+    if (!e || poll_in_progress_[kind]) continue;
+    bool due = now >= next_poll_[kind] || (kind == "local" && local_poll_requested_);
+    if (due) poll(kind);
+  }
+}
+
+void Orchestrator::local_child_exited() {
+  local_poll_requested_ = true;
+  if (!poll_in_progress_["local"] && executors_.count("local")) poll("local");
+}
+
+void Orchestrator::fill_slots(StudyRuntime& s) {
+  if (!runs(s) || s.control != StudyControl::kRunning) return;
+  auto& st = studies_[s.id];
+  if (Clock::now() < st.backoff_until) return;
+  Executor* e = executor_for(s);
+  if (!e) {
+    s.last_error = "no executor of kind " + std::string(s.spec->executor.type == ExecutorSpec::Type::kSlurm ? "slurm" : "local") +
+                   " is available in this hpod";
+    return;
+  }
+  // Trials being planned hold their places too.
+  int running = s.running_count() + st.pending_starts;
+  LaunchSpec probe;
+  probe.executor = s.spec->executor;
+  auto now = std::chrono::system_clock::now();
+  while (running < s.spec->budget.max_parallel && !s.budget_exhausted(now)) {
+    // Trials waiting for a free GPU slot already hold their places.
+    if (!e->can_launch(probe)) break;
+    start_trial(s);
+    ++running;
+  }
+}
+
+void Orchestrator::start_trial(StudyRuntime& s) {
+  auto& st = studies_[s.id];
+  auto cb = [this, sp = &s, alive = alive_](Result<AskResult> r) {
+    if (!*alive) return;
+    if (!r.ok()) {
+      sp->last_error = "planning a trial: " + r.status().message();
+      warn(sp->name() + ": " + sp->last_error);
+      studies_[sp->id].backoff_until = Clock::now() + std::chrono::seconds(5);
+      return;
+    }
+    launch(*sp, r->number, r->token);
+  };
+  if (s.waiting.empty() && st.ahead && st.ahead->first == static_cast<int>(s.study.size())) {
+    std::map<std::string, TrialParam> params;
+    for (auto& [name, v] : st.ahead->second) params[name] = TrialParam{v, s.spec->search_space.at(name)};
+    st.ahead.reset();
+    service_.create_trial_with_params(s, params, {}, cb);  // created now: no planning wait
+  } else {
+    st.ahead.reset();
+    st.pending_starts++;
+    service_.ask(s, [this, sp = &s, cb, alive = alive_](Result<AskResult> r) {
+      if (*alive) studies_[sp->id].pending_starts--;
+      cb(std::move(r));
+    });
+  }
+  if (!st.planning_scheduled) {
+    st.planning_scheduled = true;
+    opt_.post([this, sp = &s, alive = alive_] {
+      if (*alive) plan_ahead(*sp);
+    });
+  }
+}
+
+void Orchestrator::plan_ahead(StudyRuntime& s) {
+  auto& st = studies_[s.id];
+  st.planning_scheduled = false;
+  if (!runs(s) || s.control != StudyControl::kRunning || !s.waiting.empty()) return;
+  if (s.budget_exhausted(std::chrono::system_clock::now())) return;
+  int number = static_cast<int>(s.study.size()) + st.pending_starts;
+  if (st.ahead && st.ahead->first == number) return;
+  FrozenTrial next;
+  next.number = number;
+  next.state = TrialState::kRunning;
+  service_.plan(s, next, [this, sp = &s, number, alive = alive_](Result<std::map<std::string, double>> params) {
+    if (!*alive || !params.ok()) return;
+    studies_[sp->id].ahead = std::make_pair(number, std::move(params).value());
+  });
+}
+
+void Orchestrator::launch(StudyRuntime& s, int number, std::string token) {
+  const FrozenTrial* t = s.trial(number);
+  if (!t) return;
+  Executor* e = executor_for(s);
+  Flight& f = flights_[t->id];
+  f.study = &s;
+  f.number = number;
+  f.executor = e;
+  f.token = token;
+  if (!e) {
+    fail_and_maybe_retry(s, number, "no executor for this study", false, {});
+    flights_.erase(t->id);
+    return;
+  }
+  auto now = Clock::now();
+  if (now < studies_[s.id].backoff_until) {
+    f.retry_launch_at = studies_[s.id].backoff_until;
+    return;
+  }
+  LaunchSpec spec = launch_spec(s, number, token);
+  std::error_code ec;
+  fs::create_directories(spec.run_dir, ec);
+  if (ec) {
+    fail_and_maybe_retry(s, number, "cannot create run directory " + spec.run_dir + ": " + ec.message(), false, {});
+    flights_.erase(t->id);
+    return;
+  }
+  if (!e->can_launch(spec)) {
+    f.retry_launch_at = now + std::chrono::milliseconds(200);
+    return;
+  }
+  f.launching = true;
+  std::int64_t id = t->id;
+  worker_for(e).run([this, e, spec = std::move(spec), id, alive = alive_] {
+    auto r = e->launch(spec);
+    opt_.post([this, id, r = std::move(r), alive] {
+      if (*alive) on_launched(id, r);
+    });
+  });
+}
+
+void Orchestrator::on_launched(std::int64_t id, Result<JobRef> r) {
+  auto it = flights_.find(id);
+  if (it == flights_.end()) {
+    if (r.ok()) {
+      // Nobody waits for it any more: do not leave it running.
+      for (auto& [e, w] : workers_) {
+        if (e->kind() != r->kind) continue;
+        JobRef job = *r;
+        w->run([e = e, job] { (void)e->kill(job); });
+      }
+    }
+    return;
+  }
+  Flight& f = it->second;
+  f.launching = false;
+  StudyRuntime& s = *f.study;
+  auto& st = studies_[s.id];
+  auto now = Clock::now();
+  if (!r.ok()) {
+    if (r.status().code() == Status::Code::kUnavailable) {
+      // No slot, or the Slurm controller does not answer: try again shortly.
+      s.last_error = "launch delayed: " + r.status().message();
+      f.retry_launch_at = now + std::chrono::seconds(2);
+      return;
+    }
+    stats_.launch_failures++;
+    st.consecutive_failures++;
+    // Refused launches back off (5 s, 10 s, ... 5 min) instead of burning through trials.
+    auto delay = std::min(300.0, 5.0 * static_cast<double>(1 << std::min(st.consecutive_failures - 1, 6)));
+    st.backoff_until = now + std::chrono::milliseconds(static_cast<long>(delay * 1000));
+    s.last_error = "launch failed: " + r.status().message();
+    warn(s.name() + " trial " + std::to_string(f.number) + ": " + s.last_error);
+    int number = f.number;
+    flights_.erase(it);
+    fail_and_maybe_retry(s, number, s.last_error, true, {});
+    return;
+  }
+  f.job = *r;
+  f.token.clear();
+  st.consecutive_failures = 0;
+  if (s.last_error.rfind("launch", 0) == 0) s.last_error.clear();
+  stats_.launched++;
+  if (st.freed_at != Clock::time_point{}) {
+    stats_.relaunch_seconds_total += std::chrono::duration<double>(now - st.freed_at).count();
+    stats_.relaunches++;
+    st.freed_at = {};
+  }
+  const FrozenTrial* t = s.trial(f.number);
+  s.trials[static_cast<std::size_t>(f.number)].last_seen = now;
+  service_.set_trial_meta(s, f.number, "job", job_meta(*r), [this, alive = alive_](const Status& st2) {
+    if (*alive && !st2.ok()) warn("storing a job reference: " + st2.message());
+  });
+  std::map<std::string, std::string> attrs{{"executor", json_text(r->kind)}, {"job_id", json_text(r->id)},
+                                           {"run_dir", json_text(r->run_dir)}};
+  json ev{{"trial_id", id}, {"number", f.number}, {"executor", r->kind}, {"job_id", r->id}};
+  if (r->kind == "local") {
+    // A local process runs at once, here.
+    f.seen_running = true;
+    attrs["node"] = json_text(hostname());
+    ev["node"] = hostname();
+    json d = json::parse(r->details, nullptr, false);
+    if (!d.is_discarded() && d.value("gpu", -1) >= 0) {
+      attrs["gpus"] = json_text(std::to_string(d["gpu"].get<int>()));
+      ev["gpus"] = std::to_string(d["gpu"].get<int>());
+    }
+    service_.events().publish(s.name(), "launch", ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } else if (r->kind == "slurm") {
+    attrs["slurm_job_id"] = json_text(r->id);
+  }
+  service_.set_trial_system_attrs(s, f.number, attrs, [](const Status&) {});
+  if (t->state != TrialState::kRunning) stop_job(f, 0);  // stopped or killed while launching
+}
+
+// ------------------------------------------------------------------------------ watching
+
+void Orchestrator::poll(const std::string& kind) {
+  Executor* e = executors_[kind];
+  std::vector<JobRef> refs;
+  for (auto& [_, f] : flights_)
+    if (f.job && f.job->kind == kind) refs.push_back(*f.job);
+  auto now = Clock::now();
+  double interval = kind == "local" ? opt_.local_poll_interval_s : opt_.poll_interval_s;
+  next_poll_[kind] = now + std::chrono::milliseconds(static_cast<long>(interval * 1000));
+  if (kind == "local") local_poll_requested_ = false;
+  if (refs.empty()) return;
+  poll_in_progress_[kind] = true;
+  stats_.polls++;
+  worker_for(e).run([this, e, kind, refs = std::move(refs), alive = alive_] {
+    auto t0 = Clock::now();
+    auto statuses = e->poll(refs);
+    double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    opt_.post([this, kind, statuses = std::move(statuses), secs, alive]() mutable {
+      if (*alive) on_polled(kind, std::move(statuses), secs);
+    });
+  });
+}
+
+void Orchestrator::on_polled(const std::string& kind, std::map<std::string, JobStatus> statuses, double seconds) {
+  poll_in_progress_[kind] = false;
+  stats_.last_poll_seconds = seconds;
+  auto now = Clock::now();
+  std::vector<std::int64_t> ids;
+  for (auto& [id, f] : flights_)
+    if (f.job && f.job->kind == kind) ids.push_back(id);
+  for (auto id : ids) {
+    auto it = flights_.find(id);
+    if (it == flights_.end()) continue;
+    Flight& f = it->second;
+    auto s_it = statuses.find(f.job->id);
+    if (s_it == statuses.end()) continue;
+    const JobStatus& st = s_it->second;
+    StudyRuntime& s = *f.study;
+    if (st.phase == JobPhase::kRunning && !f.seen_running) {
+      f.seen_running = true;
+      s.trials[static_cast<std::size_t>(f.number)].last_seen = now;
+      if (!st.attrs.empty()) service_.set_trial_system_attrs(s, f.number, st.attrs, [](const Status&) {});
+      json ev{{"trial_id", id}, {"number", f.number}, {"executor", kind}, {"job_id", f.job->id}};
+      for (const char* k : {"node", "gpus"}) {
+        auto a = st.attrs.find(k);
+        if (a != st.attrs.end()) ev[k] = json::parse(a->second, nullptr, false);
+      }
+      service_.events().publish(s.name(), "launch", ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else if (st.phase == JobPhase::kFinished) {
+      job_ended(f, st);
+    }
+  }
+  if (local_poll_requested_ && kind == "local") poll("local");
+}
+
+void Orchestrator::job_ended(Flight& f, const JobStatus& st) {
+  StudyRuntime& s = *f.study;
+  int number = f.number;
+  std::int64_t id = s.trial(number)->id;
+  std::map<std::string, std::string> attrs = st.attrs;
+  attrs["job_state"] = json_text(st.state);
+  const FrozenTrial* t = s.trial(number);
+  if (t->state == TrialState::kRunning) {
+    TrialOutcome o = settle_outcome(*t, st, *s.spec->trial);
+    if (o.state == TrialState::kComplete) {
+      service_.finish_trial(s, number, TrialState::kComplete, o.values, attrs, [](const Status&) {});
+    } else {
+      std::string tail = file_tail(run_dir(s, number) + "/stderr");
+      if (!tail.empty()) attrs["stderr_tail"] = json_text(tail);
+      fail_and_maybe_retry(s, number, o.reason, o.retry, attrs);
+    }
+  } else {
+    service_.set_trial_system_attrs(s, number, attrs, [](const Status&) {});
+  }
+  service_.set_trial_meta(s, number, "job_ended", "1", [](const Status&) {});
+  flights_.erase(id);
+  studies_[s.id].freed_at = Clock::now();
+  fill_slots(s);
+}
+
+void Orchestrator::fail_and_maybe_retry(StudyRuntime& s, int number, const std::string& reason, bool retry,
+                                        std::map<std::string, std::string> attrs) {
+  const FrozenTrial* t = s.trial(number);
+  if (!t || t->state != TrialState::kRunning) return;
+  auto& tr = s.trials[static_cast<std::size_t>(number)];
+  int attempt = 1;
+  if (auto a = tr.meta.find("attempt"); a != tr.meta.end()) attempt = std::atoi(a->second.c_str());
+  bool will_retry = retry && attempt <= s.spec->trial->max_retries && s.control == StudyControl::kRunning;
+  // Marked before the trial finishes, so the study is not counted complete in between.
+  if (will_retry) tr.superseded = true;
+  attrs["fail_reason"] = json_text(reason);
+  service_.finish_trial(s, number, TrialState::kFail, {}, attrs, [this, alive = alive_](const Status& st) {
+    if (*alive && !st.ok()) warn("finishing a trial: " + st.message());
+  });
+  if (will_retry) retry_trial(s, number, attempt);
+}
+
+void Orchestrator::retry_trial(StudyRuntime& s, int number, int attempt) {
+  stats_.retries++;
+  const FrozenTrial* old = s.trial(number);
+  std::map<std::string, std::string> meta{{"retry_of", std::to_string(number)}, {"attempt", std::to_string(attempt + 1)}};
+  std::map<std::string, TrialParam> params(old->params.begin(), old->params.end());
+  service_.create_trial_with_params(s, params, meta, [this, sp = &s, number, alive = alive_](Result<AskResult> r) {
+    if (!*alive) return;
+    if (!r.ok()) return warn("creating a retry of trial " + std::to_string(number) + ": " + r.status().message());
+    int new_number = r->number;
+    service_.set_trial_meta(*sp, number, "retried_as", std::to_string(new_number), [](const Status&) {});
+    service_.set_trial_system_attrs(*sp, number, {{"retried_as", std::to_string(new_number)}}, [](const Status&) {});
+    service_.set_trial_system_attrs(*sp, new_number, {{"retry_of", std::to_string(number)}}, [](const Status&) {});
+    info(sp->name() + ": trial " + std::to_string(number) + " re-runs as trial " + std::to_string(new_number));
+    launch(*sp, new_number, r->token);
+  });
+}
+
+void Orchestrator::stop_job(Flight& f, double grace_s) {
+  f.trial_done = true;
+  auto at = Clock::now() + std::chrono::milliseconds(static_cast<long>(grace_s * 1000));
+  if (at < f.terminate_at) f.terminate_at = at;
+}
+
+// ------------------------------------------------------------------------------ observer
+
+void Orchestrator::on_study_added(StudyRuntime& s) {
+  if (runs(s)) fill_slots(s);
+}
+
+void Orchestrator::on_control_changed(StudyRuntime& s) {
+  if (!runs(s)) return;
+  if (s.control == StudyControl::kStopped) {
+    for (auto& [id, f] : flights_) {
+      if (f.study != &s) continue;
+      const FrozenTrial* t = s.trial(f.number);
+      if (t->state == TrialState::kRunning) fail_and_maybe_retry(s, f.number, "the study was stopped", false, {});
+      stop_job(f, 0);
+    }
+    for (const FrozenTrial* t : s.study.trials())
+      if (t->state == TrialState::kRunning) fail_and_maybe_retry(s, t->number, "the study was stopped", false, {});
+  } else if (s.control == StudyControl::kRunning) {
+    fill_slots(s);
+  }
+}
+
+void Orchestrator::on_trial_finished(StudyRuntime& s, int number) {
+  const FrozenTrial* t = s.trial(number);
+  auto it = flights_.find(t->id);
+  if (it != flights_.end()) stop_job(it->second, s.spec && s.spec->trial ? s.spec->trial->prune_grace_s : 0);
+  studies_[s.id].freed_at = Clock::now();
+  fill_slots(s);
+}
+
+void Orchestrator::on_trial_killed(StudyRuntime& s, int number) {
+  const FrozenTrial* t = s.trial(number);
+  auto it = flights_.find(t->id);
+  if (it != flights_.end()) stop_job(it->second, 0);
+  studies_[s.id].freed_at = Clock::now();
+  fill_slots(s);
+}
+
+}  // namespace hpod

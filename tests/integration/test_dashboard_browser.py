@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""The dashboard in headless Chromium against a running study: log in through the form,
+open the study, watch a new report and a new trial appear without a reload (each within a
+second of hpod publishing it, timed against the event stream read by this test), open a
+trial's details with its stdout, log out. A screenshot goes to tests/artifacts/.
+Then the open loopback mode: no tokens, no login."""
+import http.client
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cdp  # noqa: E402
+from harness import Hpod, quadratic_study, reporting_study, wait_for  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ARTIFACTS = os.environ.get("HPOD_ARTIFACTS", os.path.join(HERE, "..", "artifacts"))
+PYTHON = "/usr/bin/python3"
+LIVE_LIMIT_S = 1.0
+
+
+class EventLog:
+    """Reads a study's event stream in a thread and notes when each event arrived."""
+
+    def __init__(self, hpod, study):
+        self.events = []
+        self.lock = threading.Lock()
+        u = urllib.parse.urlsplit(hpod.url)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+        self.conn.request("GET", "/api/v1/studies/%s/events?tail=0" % study,
+                          headers={"Authorization": "Bearer " + hpod.ADMIN_TOKEN})
+        self.sock = self.conn.sock  # http.client lets go of it once the response is read
+        self.resp = self.conn.getresponse()
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        buf = b""
+        try:
+            while True:
+                chunk = self.resp.read1(65536)
+                if not chunk:
+                    return
+                buf += chunk
+                while b"\n\n" in buf:
+                    frame, buf = buf.split(b"\n\n", 1)
+                    kind, data = None, None
+                    for line in frame.decode().split("\n"):
+                        if line.startswith("event: "):
+                            kind = line[7:]
+                        elif line.startswith("data: "):
+                            data = json.loads(line[6:])
+                    if kind:
+                        with self.lock:
+                            self.events.append((time.monotonic(), kind, data))
+        except (OSError, ValueError):
+            return
+
+    def first(self, pred):
+        with self.lock:
+            for t, kind, data in self.events:
+                if pred(kind, data):
+                    return t, data
+        return None
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
+
+
+class BrowserTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cdp.require()
+        cls.hpod = Hpod(extra_config={"poll_interval_s": 0.2}).start()
+        # A running study: local trial processes reporting every 0.1 s for 6 s, two at a
+        # time, pruned by the median rule when their x is poor, each printing a line first.
+        d = reporting_study("live", steps=60, sleep=0.1, n_trials=40, max_parallel=2,
+                            pruner={"type": "median", "n_startup_trials": 2, "n_warmup_steps": 5},
+                            command=["/bin/sh", "-c", "echo starting trial $HPOD_TRIAL_NUMBER; exec %s trial_behaviour.py" % PYTHON])
+        s, b = cls.hpod.submit(d)
+        assert s == 201, b
+        # Some history to plot before the page opens.
+        wait_for(lambda: cls.finished() >= 4 and cls.trials_running() == 2, 60, what="four finished trials")
+        cls.browser = cdp.Browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.hpod.request("POST", "/api/v1/studies/live/stop")
+        cls.hpod.cleanup()
+
+    @classmethod
+    def finished(cls):
+        s, b = cls.hpod.request("GET", "/api/v1/studies/live")
+        return b["budget"]["finished"] if s == 200 else 0
+
+    @classmethod
+    def trials_running(cls):
+        s, b = cls.hpod.request("GET", "/api/v1/studies/live")
+        return b["trials"]["RUNNING"] if s == 200 else 0
+
+    def wait_dom(self, page, expr, after, what):
+        """Waits for a DOM condition; returns seconds from `after` (a monotonic time)."""
+        page.wait_for(expr, 10, what)
+        return time.monotonic() - after
+
+    def test_login_live_updates_details_logout(self):
+        page = self.browser.new_page()
+        page.navigate(self.hpod.url + "/")
+        page.wait_for("!!document.getElementById('token')", 15, "the login form")
+        # A wrong token is refused with a message; the right one logs in.
+        page.eval("document.getElementById('token').value = 'wrong'; document.querySelector('#login button').click(); 1")
+        page.wait_for("document.querySelector('#login .error') && document.querySelector('#login .error').textContent.includes('not an admin token')",
+                      10, "the refusal")
+        page.eval("document.getElementById('token').value = %s; document.querySelector('#login button').click(); 1"
+                  % json.dumps(self.hpod.ADMIN_TOKEN))
+        page.wait_for("!!document.querySelector('#studies-table tr[data-study=\"live\"]')", 10, "the studies list")
+        self.assertFalse(page.eval("document.cookie.includes('hpod_session')"), "the session cookie must be HttpOnly")
+        self.assertNotIn(self.hpod.ADMIN_TOKEN, page.eval("location.href"))
+        row = page.eval("document.querySelector('#studies-table tr[data-study=\"live\"]').textContent")
+        self.assertIn("running", row)
+        page.eval("document.querySelector('#studies-table a[href=\"#/study/live\"]').click(); 1")
+        page.wait_for("window.hpodRendered", 15, "the study page")
+        page.wait_for("document.getElementById('connection').textContent === 'live'", 10, "the event stream")
+        page.eval("window.__loaded_once = 42; 1")  # survives only if the page is never reloaded
+
+        # The running trials, with their executor, job id and node.
+        running = page.eval("[...document.querySelectorAll('#running-table tbody tr')].map(r => [...r.cells].map(c => c.textContent))")
+        self.assertEqual(len(running), 2, running)
+        for cells in running:
+            self.assertEqual(cells[5], "local")
+            self.assertRegex(cells[6], r"^\d+(:\d+)?$")  # the local job: process group (and start time)
+            self.assertEqual(cells[7], socket.gethostname())
+
+        # A new report: the next one after now, timed from its arrival on our own stream.
+        events = EventLog(self.hpod, "live")
+        try:
+            wait_for(lambda: events.first(lambda k, d: k == "report"), 10, what="a report event")
+            t_sse, rep = events.first(lambda k, d: k == "report")
+            n, step = rep["number"], rep["step"]
+            lag = self.wait_dom(page, "(() => { const r = document.querySelector('#running-table tr[data-number=\"%d\"]'); "
+                                "return r && +r.cells[2].textContent >= %d; })()" % (n, step), t_sse,
+                                "report %d of trial %d in the running table" % (step, n))
+            print("\nreport %d of trial %d shown %.0f ms after hpod published it" % (step, n, lag * 1000))
+            self.assertLess(lag, LIVE_LIMIT_S)
+
+            # A new trial: enqueued now, shown as soon as hpod announces it.
+            before = page.eval("window.hpodLive.trials")
+            s, b = self.hpod.request("POST", "/api/v1/studies/live/enqueue",
+                                     {"params": {"x": 1.0, "mode": "long", "steps": 60, "sleep": 0.1}})
+            self.assertEqual(s, 201, b)
+            new = b["number"]
+            self.assertEqual(new, before)
+            wait_for(lambda: events.first(lambda k, d: k == "trial" and d["number"] == new), 10, what="the new trial's event")
+            t_sse, _ = events.first(lambda k, d: k == "trial" and d["number"] == new)
+            lag = self.wait_dom(page, "!!document.querySelector('#trial-table tr[data-number=\"%d\"]')" % new, t_sse,
+                                "trial %d in the trial table" % new)
+            print("new trial %d shown %.0f ms after hpod published it" % (new, lag * 1000))
+            self.assertLess(lag, LIVE_LIMIT_S)
+            # It is launched when a slot frees up: the running table shows its job and node.
+            page.wait_for("(() => { const r = document.querySelector('#running-table tr[data-number=\"%d\"]'); "
+                          "return r && r.cells[5].textContent === 'local' && r.cells[6].textContent !== ''; })()" % new,
+                          20, "trial %d launched, with its job" % new)
+
+            # Its details: parameters, reports, system attributes, stdout.
+            page.eval("document.querySelector('#running-table tr[data-number=\"%d\"]').click(); 1" % new)
+            page.wait_for("!!document.getElementById('trial-detail') && "
+                          "document.getElementById('trial-log').textContent.includes('starting trial %d')" % new,
+                          10, "the trial's details with its stdout")
+            detail = page.eval("document.getElementById('trial-detail').textContent")
+            for word in ("Trial %d" % new, "Parameters", "Reports", "System attributes", "run_dir", "job_id"):
+                self.assertIn(word, detail)
+            os.makedirs(ARTIFACTS, exist_ok=True)
+            page.screenshot(os.path.join(ARTIFACTS, "dashboard-live-trial.png"))
+            page.eval("location.hash = '#/study/live'; 1")
+            page.wait_for("!document.getElementById('trial-detail')", 10, "the details closed")
+
+            # Killed by the operator: it leaves the running table and shows as FAIL.
+            s, t = self.hpod.request("GET", "/api/v1/studies/live/trials/%d" % new)
+            self.hpod.request("DELETE", "/api/v1/trials/%d?reason=test" % t["id"])
+            page.wait_for("!document.querySelector('#running-table tr[data-number=\"%d\"]')" % new, 10, "the killed trial gone")
+            page.wait_for("document.querySelector('#trial-table tr[data-number=\"%d\"]').textContent.includes('FAIL')" % new,
+                          10, "the killed trial shown as FAIL")
+            page.wait_for("[...document.querySelectorAll('#study-counts .chip')].some(c => c.textContent === 'fail 1')", 10,
+                          "the counts")
+        finally:
+            events.close()
+        self.assertEqual(page.eval("window.__loaded_once"), 42, "the page was reloaded")
+        self.assertGreater(page.eval("window.hpodLive.events"), 0)
+        shot = page.screenshot(os.path.join(ARTIFACTS, "dashboard-live.png"))
+        print("screenshots: %s, dashboard-live-trial.png" % shot)
+        # The refused login is the one failed request the console may show.
+        self.assertEqual([e for e in page.errors() if "status of 401" not in e], [])
+        self.assertEqual(len(page.errors()), 1)
+
+        # Logout: back to the form, and the old cookie no longer opens anything.
+        page.eval("document.getElementById('logout').click(); 1")
+        page.wait_for("!!document.getElementById('token')", 10, "the login form again")
+        self.assertEqual(page.eval("fetch('/api/v1/studies').then(r => r.status)"), 401)
+
+
+class OpenModeBrowserTest(unittest.TestCase):
+    def test_without_admin_tokens_the_dashboard_opens_without_login(self):
+        cdp.require()
+        hpod = Hpod(admin=False).start()
+        browser = cdp.Browser()
+        try:
+            hpod.submit(quadratic_study("open", sampler={"type": "random"}, pruner={"type": "nop"}))
+            page = browser.new_page()
+            page.navigate(hpod.url + "/")
+            page.wait_for("!!document.querySelector('#studies-table tr[data-study=\"open\"]')", 15, "the studies list")
+            self.assertFalse(page.eval("!!document.getElementById('token')"))
+            self.assertFalse(page.eval("!!document.getElementById('logout')"))
+            page.eval("location.hash = '#/study/open'; 1")
+            page.wait_for("window.hpodRendered", 15, "the study page")
+            # The pause button works: same-origin POST, no token, no cookie.
+            page.eval("[...document.querySelectorAll('#study-head button')].find(b => b.textContent === 'pause').click(); 1")
+            wait_for(lambda: hpod.request("GET", "/api/v1/studies/open")[1]["state"] == "paused", 10, what="the study paused")
+            self.assertEqual(page.errors(), [])
+        finally:
+            browser.close()
+            hpod.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
