@@ -27,7 +27,10 @@ void reproduce(const std::string& version, bool optuna_3_1) {
       {"c", CategoricalDistribution{{std::string("a"), std::string("b"), std::string("c")}}}};
   const std::vector<std::pair<std::string, Distribution>> one_d{{"x", FloatDistribution{-5.0, 5.0, false, std::nullopt}}};
 
-  for (auto& [study_name, s] : vectors()["tpe"]["end_to_end"][version].items()) {
+  for (auto& item : vectors()["tpe"]["end_to_end"][version].items()) {
+    // A copy, not a structured binding: clang 14 cannot capture those in CAPTURE's lambda.
+    const std::string study_name = item.key();
+    auto& s = item.value();
     CAPTURE(study_name);
     if (optuna_3_1 && s["sampler_kwargs"].value("multivariate", false)) continue;
     const bool is_1d = study_name.rfind("1d", 0) == 0;

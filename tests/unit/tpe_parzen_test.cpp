@@ -95,7 +95,8 @@ TEST_CASE("tpe parzen estimator equals Optuna 4.9 on all 13 cases (and 3.1 in it
 TEST_CASE("tpe parzen estimator: samples stay in range and on the grid, in every kernel family") {
   auto& cases = vectors()["tpe"]["parzen_estimator"]["optuna_4_9"];
   for (auto& [case_name, c] : cases.items()) {
-    CAPTURE(case_name);
+    const std::string name = case_name;  // clang 14 cannot CAPTURE a structured binding
+    CAPTURE(name);
     Case k = load_case(c);
     ParzenEstimator pe(k.space, k.obs, k.opt);
     NumpyRandom rng(3);

@@ -14,7 +14,8 @@ using hpod::testing::vectors;
 TEST_CASE("tpe split below/above equals Optuna for every n_below") {
   auto& cases = vectors()["tpe"]["split_below_above"]["cases"];
   for (auto& [dir_name, c] : cases.items()) {
-    CAPTURE(dir_name);
+    const std::string direction = dir_name;  // clang 14 cannot CAPTURE a structured binding
+    CAPTURE(direction);
     StudyDirection dir = dir_name == "maximize" ? StudyDirection::kMaximize : StudyDirection::kMinimize;
     std::deque<FrozenTrial> store;
     std::vector<const FrozenTrial*> trials;
@@ -35,7 +36,8 @@ TEST_CASE("tpe split below/above equals Optuna for every n_below") {
     auto with_running = trials;
     with_running.push_back(&running);
     for (auto& [n_below, want] : c["below_above_trial_numbers_by_n_below"].items()) {
-      CAPTURE(n_below);
+      const std::string below = n_below;
+      CAPTURE(below);
       auto got = split_below_above(trials, std::stoi(n_below), dir);
       CHECK(got.below == want["below"].get<std::vector<int>>());
       CHECK(got.above == want["above"].get<std::vector<int>>());
