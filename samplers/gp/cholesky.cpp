@@ -2,6 +2,9 @@
 
 #include <Eigen/Cholesky>
 #include <algorithm>
+#include <vector>
+
+#include "samplers/gp/fork_join.hpp"
 
 namespace hpod::gp {
 
@@ -14,22 +17,34 @@ bool cholesky_in_place(Eigen::MatrixXd& C) {
 void inverse_from_cholesky(const Eigen::MatrixXd& L, Eigen::MatrixXd& inverse, Eigen::MatrixXd& work) {
   const Eigen::Index n = L.rows();
   // L⁻¹ is lower triangular: its column block j solves the trailing triangle of L against
-  // the identity block, so no work is spent on the known zeros above it.
+  // the identity block, so no work is spent on the known zeros above it. Column blocks are
+  // independent; the two halves of the work (by cost, ∝ (n − j)²) run in parallel.
   constexpr Eigen::Index kBlock = 48;
+  const auto blocks = static_cast<std::size_t>((n + kBlock - 1) / kBlock);
+  const std::vector<int> part = balance_two_ways(blocks, [&](std::size_t i) {
+    const double rest = static_cast<double>(n - static_cast<Eigen::Index>(i) * kBlock);
+    return rest * rest;
+  });
   work.setZero(n, n);
-  for (Eigen::Index j = 0; j < n; j += kBlock) {
-    const Eigen::Index b = std::min(kBlock, n - j);
-    work.block(j, j, b, b).setIdentity();
-    auto panel = work.block(j, j, n - j, b);
-    L.block(j, j, n - j, n - j).triangularView<Eigen::Lower>().solveInPlace(panel);
-  }
+  fork_join2([&](int p) {
+    for (std::size_t i = 0; i < blocks; ++i) {
+      if (part[i] != p) continue;
+      const Eigen::Index j = static_cast<Eigen::Index>(i) * kBlock, b = std::min(kBlock, n - j);
+      work.block(j, j, b, b).setIdentity();
+      auto panel = work.block(j, j, n - j, b);
+      L.block(j, j, n - j, n - j).triangularView<Eigen::Lower>().solveInPlace(panel);
+    }
+  });
   // C⁻¹ = (L⁻¹)ᵀ·L⁻¹, again block column by block column over the non-zero rows only.
   inverse.resize(n, n);
-  for (Eigen::Index j = 0; j < n; j += kBlock) {
-    const Eigen::Index b = std::min(kBlock, n - j);
-    inverse.block(j, j, n - j, b).noalias() =
-        work.block(j, j, n - j, n - j).triangularView<Eigen::Lower>().transpose() * work.block(j, j, n - j, b);
-  }
+  fork_join2([&](int p) {
+    for (std::size_t i = 0; i < blocks; ++i) {
+      if (part[i] != p) continue;
+      const Eigen::Index j = static_cast<Eigen::Index>(i) * kBlock, b = std::min(kBlock, n - j);
+      inverse.block(j, j, n - j, b).noalias() =
+          work.block(j, j, n - j, n - j).triangularView<Eigen::Lower>().transpose() * work.block(j, j, n - j, b);
+    }
+  });
   inverse.triangularView<Eigen::StrictlyUpper>() = inverse.transpose();
 }
 

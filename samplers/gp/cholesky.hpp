@@ -11,7 +11,7 @@ namespace hpod::gp {
 bool cholesky_in_place(Eigen::MatrixXd& C);
 
 // C⁻¹ = L⁻ᵀ·L⁻¹ from the factor, full symmetric matrix. Costs n³/3 multiply-adds, about
-// twice the factorisation; work is scratch space of the same size.
+// twice the factorisation, split over two threads; work is scratch space of the same size.
 void inverse_from_cholesky(const Eigen::MatrixXd& L, Eigen::MatrixXd& inverse, Eigen::MatrixXd& work);
 
 // Solves C·x = b in place with the factor (two triangular solves).

@@ -5,6 +5,7 @@
 
 #include "samplers/gp/cholesky.hpp"
 #include "samplers/gp/curvature.hpp"
+#include "samplers/gp/fork_join.hpp"
 #include "samplers/gp/lbfgsb.hpp"
 
 namespace hpod::gp {
@@ -71,18 +72,26 @@ double HyperparameterLoss::operator()(const Eigen::VectorXd& theta, Eigen::Vecto
   const Eigen::Index n = X_.rows();
   const double s = p.kernel_scale;
 
-  // Column k below the diagonal: pairs (i > k, k).
+  // Column k below the diagonal: pairs (i > k, k). Columns are independent; the two
+  // parts (by cost, ∝ n − k) run in parallel, each with its own scratch.
   C_.resize(n, n);
   dM_.resize(n, n);
-  for (Eigen::Index k = 0; k + 1 < n; ++k) {
-    const Eigen::Index below = n - k - 1;
-    auto r2 = C_.col(k).tail(below);
-    squared_distances(X_.bottomRows(below), X_.row(k).transpose(), categorical_, p.inverse_squared_lengthscales, r2);
-    matern52_in_place(r2.array(), scratch_, &derivative_);
-    dM_.col(k).tail(below) = derivative_.matrix();
-    C_.row(k).tail(below) = r2.transpose();  // M(r²), kept above the diagonal
-    r2 *= s;
-  }
+  if (static_cast<Eigen::Index>(column_part_.size()) != n)
+    column_part_ = balance_two_ways(static_cast<std::size_t>(n), [&](std::size_t k) { return n - static_cast<Eigen::Index>(k); });
+  fork_join2([&](int part) {
+    Eigen::ArrayXd& scratch = scratch_[part];
+    Eigen::ArrayXd& derivative = derivative_[part];
+    for (Eigen::Index k = 0; k + 1 < n; ++k) {
+      if (column_part_[static_cast<std::size_t>(k)] != part) continue;
+      const Eigen::Index below = n - k - 1;
+      auto r2 = C_.col(k).tail(below);
+      squared_distances(X_.bottomRows(below), X_.row(k).transpose(), categorical_, p.inverse_squared_lengthscales, r2);
+      matern52_in_place(r2.array(), scratch, &derivative);
+      dM_.col(k).tail(below) = derivative.matrix();
+      C_.row(k).tail(below) = r2.transpose();  // M(r²), kept above the diagonal
+      r2 *= s;
+    }
+  });
   C_.diagonal().setConstant(s + p.noise_var);
   if (!cholesky_in_place(C_)) throw NotPositiveDefinite();
   alpha_ = y_;
@@ -94,16 +103,24 @@ double HyperparameterLoss::operator()(const Eigen::VectorXd& theta, Eigen::Vecto
   inverse_from_cholesky(C_, inverse_, work_);
   gradient.setZero(size());
   auto g_lambda = gradient.head(dim_);
-  double w_kernel_offdiag = 0.0;  // Σ_{i>k} W_ik·M_ik
-  for (Eigen::Index k = 0; k + 1 < n; ++k) {
-    const Eigen::Index below = n - k - 1;
-    auto w = dM_.col(k).tail(below);
-    const Eigen::VectorXd wk = alpha_[k] * alpha_.tail(below) - inverse_.col(k).tail(below);
-    w_kernel_offdiag += wk.dot(C_.row(k).tail(below).transpose());
-    w = wk.cwiseProduct(w);
-    // ∂C_ik/∂log λ_d = s·M'(r²_ik)·λ_d·δ_d,ik.
-    accumulate_dimension_distances(X_.bottomRows(below), X_.row(k).transpose(), categorical_, w, g_lambda);
-  }
+  // Per part: Σ_{i>k} W_ik·M_ik and the λ sums, added part 0 then part 1.
+  double w_kernel_offdiag_part[2] = {0.0, 0.0};
+  Eigen::VectorXd g_lambda_part[2] = {Eigen::VectorXd::Zero(dim_), Eigen::VectorXd::Zero(dim_)};
+  fork_join2([&](int part) {
+    for (Eigen::Index k = 0; k + 1 < n; ++k) {
+      if (column_part_[static_cast<std::size_t>(k)] != part) continue;
+      const Eigen::Index below = n - k - 1;
+      auto w = dM_.col(k).tail(below);
+      const Eigen::VectorXd wk = alpha_[k] * alpha_.tail(below) - inverse_.col(k).tail(below);
+      w_kernel_offdiag_part[part] += wk.dot(C_.row(k).tail(below).transpose());
+      w = wk.cwiseProduct(w);
+      // ∂C_ik/∂log λ_d = s·M'(r²_ik)·λ_d·δ_d,ik.
+      accumulate_dimension_distances(X_.bottomRows(below), X_.row(k).transpose(), categorical_, w,
+                                     g_lambda_part[part]);
+    }
+  });
+  g_lambda = g_lambda_part[0] + g_lambda_part[1];
+  const double w_kernel_offdiag = w_kernel_offdiag_part[0] + w_kernel_offdiag_part[1];
   const double trace_w = alpha_.squaredNorm() - inverse_.trace();
   g_lambda.array() *= s * p.inverse_squared_lengthscales.array();
   gradient[dim_] = 0.5 * s * trace_w + s * w_kernel_offdiag;  // ∂C/∂log s = K

@@ -58,7 +58,8 @@ class HyperparameterLoss {
   // M'(r²) below the diagonal, then the gradient weights.
   Eigen::MatrixXd C_, dM_, inverse_, work_;
   Eigen::VectorXd alpha_, last_theta_;
-  Eigen::ArrayXd scratch_, derivative_;
+  Eigen::ArrayXd scratch_[2], derivative_[2];  // one per part of the parallel sweep
+  std::vector<int> column_part_;               // which part computes kernel column k
 };
 
 struct NotPositiveDefinite : std::exception {

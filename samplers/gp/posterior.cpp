@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "samplers/gp/cholesky.hpp"
+#include "samplers/gp/fork_join.hpp"
 
 namespace hpod::gp {
 
@@ -95,14 +96,19 @@ void GpPosterior::screen(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen
   mean.resize(Xs.rows());
   var.resize(Xs.rows());
   const Eigen::MatrixXf Xs_single = Xs.cast<float>();
-  for (Eigen::Index start = 0; start < Xs.rows(); start += kBlock) {
-    const Eigen::Index b = std::min(kBlock, Xs.rows() - start);
-    Eigen::MatrixXf Kt = kernel_matrix_single(X_single_, Xs_single.middleRows(start, b), categorical_, params_);
-    mean.segment(start, b) = (Kt.transpose() * alpha_single_).cast<double>();
-    L_single_.triangularView<Eigen::Lower>().solveInPlace(Kt);
-    var.segment(start, b) =
-        (params_.kernel_scale - Kt.colwise().squaredNorm().transpose().cast<double>().array()).cwiseMax(0.0).matrix();
-  }
+  // Blocks are independent: the first half of them on one thread, the rest on another.
+  const Eigen::Index blocks = (Xs.rows() + kBlock - 1) / kBlock;
+  fork_join2([&](int part) {
+    const Eigen::Index first = part == 0 ? 0 : blocks / 2, last = part == 0 ? blocks / 2 : blocks;
+    for (Eigen::Index block = first; block < last; ++block) {
+      const Eigen::Index start = block * kBlock, b = std::min(kBlock, Xs.rows() - start);
+      Eigen::MatrixXf Kt = kernel_matrix_single(X_single_, Xs_single.middleRows(start, b), categorical_, params_);
+      mean.segment(start, b) = (Kt.transpose() * alpha_single_).cast<double>();
+      L_single_.triangularView<Eigen::Lower>().solveInPlace(Kt);
+      var.segment(start, b) =
+          (params_.kernel_scale - Kt.colwise().squaredNorm().transpose().cast<double>().array()).cwiseMax(0.0).matrix();
+    }
+  });
 }
 
 GpPosterior::MeanVar GpPosterior::predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& d_mean,
