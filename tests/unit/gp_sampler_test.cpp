@@ -27,7 +27,7 @@ double quadratic(const FrozenTrial& t) {
 }
 
 // Asks, evaluates and tells `n` trials one after another; returns the best value.
-double run(Sampler& sampler, InMemoryStudy& study, const SearchSpace& space, int n,
+double run_gp(Sampler& sampler, InMemoryStudy& study, const SearchSpace& space, int n,
            const std::function<double(const FrozenTrial&)>& objective) {
   double best = std::numeric_limits<double>::infinity();
   for (int i = 0; i < n; ++i) {
@@ -49,7 +49,7 @@ std::unique_ptr<Sampler> make(const nlohmann::json& j) {
   return std::move(r).value();
 }
 
-std::string error_of(const nlohmann::json& j) {
+std::string gp_error_of(const nlohmann::json& j) {
   auto r = make_sampler(j, "sampler");
   REQUIRE(!r.ok());
   return r.status().message();
@@ -63,19 +63,19 @@ TEST_CASE("gp sampler factory: Optuna's option names; errors name the JSON path"
               {"independent_sampler", {{"type", "random"}}}, {"warn_independent_sampling", false}})
             ->name() == "gp");
   CHECK(make({{"type", "gp"}, {"independent_sampler", nullptr}})->name() == "gp");
-  CHECK(error_of({{"type", "gp"}, {"n_startup_trials", -1}}).find("sampler.n_startup_trials: must be >= 0") !=
+  CHECK(gp_error_of({{"type", "gp"}, {"n_startup_trials", -1}}).find("sampler.n_startup_trials: must be >= 0") !=
         std::string::npos);
-  CHECK(error_of({{"type", "gp"}, {"n_startup_trial", 5}}).find("sampler.n_startup_trial: ") != std::string::npos);
-  CHECK(error_of({{"type", "gp"}, {"n_startup_trial", 5}}).find("did you mean \"n_startup_trials\"") !=
+  CHECK(gp_error_of({{"type", "gp"}, {"n_startup_trial", 5}}).find("sampler.n_startup_trial: ") != std::string::npos);
+  CHECK(gp_error_of({{"type", "gp"}, {"n_startup_trial", 5}}).find("did you mean \"n_startup_trials\"") !=
         std::string::npos);
-  CHECK(error_of({{"type", "gp"}, {"deterministic_objective", "yes"}}).find("sampler.deterministic_objective") !=
+  CHECK(gp_error_of({{"type", "gp"}, {"deterministic_objective", "yes"}}).find("sampler.deterministic_objective") !=
         std::string::npos);
-  CHECK(error_of({{"type", "gp"}, {"independent_sampler", {{"type", "tpe"}}}})
+  CHECK(gp_error_of({{"type", "gp"}, {"independent_sampler", {{"type", "tpe"}}}})
             .find("sampler.independent_sampler.type") != std::string::npos);
-  CHECK(error_of({{"type", "gp"}, {"independent_sampler", {{"type", "random"}, {"sed", 1}}}})
+  CHECK(gp_error_of({{"type", "gp"}, {"independent_sampler", {{"type", "random"}, {"sed", 1}}}})
             .find("sampler.independent_sampler.sed") != std::string::npos);
-  CHECK(error_of({{"type", "gp"}, {"seed", -2}}).find("sampler.seed") != std::string::npos);
-  CHECK(error_of({{"type", "gp"}, {"constraints_func", "f"}}).find("sampler.constraints_func") != std::string::npos);
+  CHECK(gp_error_of({{"type", "gp"}, {"seed", -2}}).find("sampler.seed") != std::string::npos);
+  CHECK(gp_error_of({{"type", "gp"}, {"constraints_func", "f"}}).find("sampler.constraints_func") != std::string::npos);
 }
 
 TEST_CASE("gp sampler: startup trials are the seeded RandomSampler's") {
@@ -85,8 +85,8 @@ TEST_CASE("gp sampler: startup trials are the seeded RandomSampler's") {
   RandomSampler random(42);
   InMemoryStudy a("a", {StudyDirection::kMinimize}), b("b", {StudyDirection::kMinimize});
   auto space = quadratic_space();
-  run(gp, a, space, 10, quadratic);
-  run(random, b, space, 10, quadratic);
+  run_gp(gp, a, space, 10, quadratic);
+  run_gp(random, b, space, 10, quadratic);
   for (int i = 0; i < 10; ++i) {
     CHECK(a.trial(i)->param("x")->internal == b.trial(i)->param("x")->internal);
     CHECK(a.trial(i)->param("y")->internal == b.trial(i)->param("y")->internal);
@@ -97,7 +97,7 @@ TEST_CASE("gp sampler: startup trials are the seeded RandomSampler's") {
   a.add_trial(std::move(pruned));
   a.finish(10, TrialState::kPruned, {}, Timestamp{});
   GpSampler fresh(o);
-  run(fresh, a, space, 1, quadratic);
+  run_gp(fresh, a, space, 1, quadratic);
   CHECK(fresh.last_stats().relative);
   CHECK(fresh.last_stats().training_points == 10);
 }
@@ -111,8 +111,8 @@ TEST_CASE("gp sampler: a seeded study repeats exactly") {
   o.n_startup_trials = 5;
   GpSampler s1(o), s2(o);
   InMemoryStudy a("a", {StudyDirection::kMinimize}), b("b", {StudyDirection::kMinimize});
-  run(s1, a, space, 14, objective);
-  run(s2, b, space, 14, objective);
+  run_gp(s1, a, space, 14, objective);
+  run_gp(s2, b, space, 14, objective);
   for (int i = 0; i < 14; ++i) {
     for (const char* name : {"x", "y", "k"}) CHECK(a.trial(i)->param(name)->internal == b.trial(i)->param(name)->internal);
   }
@@ -183,7 +183,7 @@ TEST_CASE("gp sampler: running trials with planned values join as pseudo-observa
     o.running_trials = rule;
     GpSampler gp(o);
     InMemoryStudy study("s", {StudyDirection::kMinimize});
-    run(gp, study, space, 8, quadratic);
+    run_gp(gp, study, space, 8, quadratic);
     // Two trials planned, neither finished.
     std::vector<int> numbers;
     for (int k = 0; k < 2; ++k) {
@@ -230,7 +230,7 @@ TEST_CASE("gp sampler: after 30 trials the GP's best beats random search's media
   for (std::uint32_t seed = 0; seed < 9; ++seed) {
     RandomSampler random(seed);
     InMemoryStudy study("r", {StudyDirection::kMinimize});
-    random_best.push_back(run(random, study, space, 30, quadratic));
+    random_best.push_back(run_gp(random, study, space, 30, quadratic));
   }
   std::sort(random_best.begin(), random_best.end());
   const double random_median = random_best[random_best.size() / 2];
@@ -239,7 +239,7 @@ TEST_CASE("gp sampler: after 30 trials the GP's best beats random search's media
     o.seed = seed;
     GpSampler gp(o);
     InMemoryStudy study("g", {StudyDirection::kMinimize});
-    double best = run(gp, study, space, 30, quadratic);
+    double best = run_gp(gp, study, space, 30, quadratic);
     CAPTURE(seed);
     CHECK(best < random_median);
     CHECK(best < 0.05);

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string error_of(const json& block) {
+std::string pruner_error_of(const json& block) {
   auto p = make_pruner(block, "pruner");
   REQUIRE_FALSE(p.ok());
   CHECK(p.status().code() == Status::Code::kInvalidArgument);
@@ -43,57 +43,57 @@ TEST_CASE("make_pruner builds every type with Optuna's defaults") {
 }
 
 TEST_CASE("make_pruner errors name the JSON path and the rule") {
-  CHECK(error_of({{"type", "percentile"}, {"percentile", 120}}) == "pruner.percentile: must be between 0 and 100");
-  CHECK(error_of({{"type", "percentile"}}) == "pruner: missing \"percentile\"");
-  CHECK(error_of({{"type", "median"}, {"n_warmup_step", 3}}) ==
+  CHECK(pruner_error_of({{"type", "percentile"}, {"percentile", 120}}) == "pruner.percentile: must be between 0 and 100");
+  CHECK(pruner_error_of({{"type", "percentile"}}) == "pruner: missing \"percentile\"");
+  CHECK(pruner_error_of({{"type", "median"}, {"n_warmup_step", 3}}) ==
         "pruner.n_warmup_step: unknown key (did you mean \"n_warmup_steps\"?)");
-  CHECK(error_of({{"type", "median"}, {"percentile", 30}}).find("pruner.percentile: unknown key") == 0);
-  CHECK(error_of({{"type", "median"}, {"n_startup_trials", -1}}) == "pruner.n_startup_trials: must be >= 0");
-  CHECK(error_of({{"type", "median"}, {"interval_steps", 0}}) == "pruner.interval_steps: must be >= 1");
-  CHECK(error_of({{"type", "median"}, {"n_min_trials", 0}}) == "pruner.n_min_trials: must be >= 1");
-  CHECK(error_of({{"type", "median"}, {"n_warmup_steps", 1.5}}) == "pruner.n_warmup_steps: must be an integer");
-  CHECK(error_of({{"type", "mediam"}}) == "pruner.type: unknown pruner \"mediam\" (did you mean \"median\"?)");
-  CHECK(error_of(json::object()).find("pruner: missing \"type\"") == 0);
-  CHECK(error_of(json::array()) == "pruner: must be a JSON object");
+  CHECK(pruner_error_of({{"type", "median"}, {"percentile", 30}}).find("pruner.percentile: unknown key") == 0);
+  CHECK(pruner_error_of({{"type", "median"}, {"n_startup_trials", -1}}) == "pruner.n_startup_trials: must be >= 0");
+  CHECK(pruner_error_of({{"type", "median"}, {"interval_steps", 0}}) == "pruner.interval_steps: must be >= 1");
+  CHECK(pruner_error_of({{"type", "median"}, {"n_min_trials", 0}}) == "pruner.n_min_trials: must be >= 1");
+  CHECK(pruner_error_of({{"type", "median"}, {"n_warmup_steps", 1.5}}) == "pruner.n_warmup_steps: must be an integer");
+  CHECK(pruner_error_of({{"type", "mediam"}}) == "pruner.type: unknown pruner \"mediam\" (did you mean \"median\"?)");
+  CHECK(pruner_error_of(json::object()).find("pruner: missing \"type\"") == 0);
+  CHECK(pruner_error_of(json::array()) == "pruner: must be a JSON object");
 
-  CHECK(error_of({{"type", "successive_halving"}, {"min_resource", 0}}) ==
+  CHECK(pruner_error_of({{"type", "successive_halving"}, {"min_resource", 0}}) ==
         "pruner.min_resource: must be an integer >= 1 or \"auto\"");
-  CHECK(error_of({{"type", "successive_halving"}, {"min_resource", "automatic"}}) ==
+  CHECK(pruner_error_of({{"type", "successive_halving"}, {"min_resource", "automatic"}}) ==
         "pruner.min_resource: must be an integer >= 1 or \"auto\"");
-  CHECK(error_of({{"type", "successive_halving"}, {"reduction_factor", 1}}) == "pruner.reduction_factor: must be >= 2");
-  CHECK(error_of({{"type", "successive_halving"}, {"min_early_stopping_rate", -1}}) ==
+  CHECK(pruner_error_of({{"type", "successive_halving"}, {"reduction_factor", 1}}) == "pruner.reduction_factor: must be >= 2");
+  CHECK(pruner_error_of({{"type", "successive_halving"}, {"min_early_stopping_rate", -1}}) ==
         "pruner.min_early_stopping_rate: must be >= 0");
-  CHECK(error_of({{"type", "successive_halving"}, {"bootstrap_count", 2}}) ==
+  CHECK(pruner_error_of({{"type", "successive_halving"}, {"bootstrap_count", 2}}) ==
         "pruner.bootstrap_count: must be 0 when min_resource is \"auto\"");
 
-  CHECK(error_of({{"type", "hyperband"}, {"min_resource", "auto"}}) ==
+  CHECK(pruner_error_of({{"type", "hyperband"}, {"min_resource", "auto"}}) ==
         "pruner.min_resource: must be an integer >= 1 (\"auto\" is only for max_resource)");
-  CHECK(error_of({{"type", "hyperband"}, {"max_resource", 0}}) ==
+  CHECK(pruner_error_of({{"type", "hyperband"}, {"max_resource", 0}}) ==
         "pruner.max_resource: must be an integer >= 1 or \"auto\"");
-  CHECK(error_of({{"type", "hyperband"}, {"min_resource", 5}, {"max_resource", 3}}) ==
+  CHECK(pruner_error_of({{"type", "hyperband"}, {"min_resource", 5}, {"max_resource", 3}}) ==
         "pruner.max_resource: must be >= min_resource (5)");
-  CHECK(error_of({{"type", "hyperband"}, {"bootstrap_count", 1}}) ==
+  CHECK(pruner_error_of({{"type", "hyperband"}, {"bootstrap_count", 1}}) ==
         "pruner.bootstrap_count: must be 0 when max_resource is \"auto\"");
-  CHECK(error_of({{"type", "hyperband"}, {"reduction_factor", 1}}) == "pruner.reduction_factor: must be >= 2");
+  CHECK(pruner_error_of({{"type", "hyperband"}, {"reduction_factor", 1}}) == "pruner.reduction_factor: must be >= 2");
 
-  CHECK(error_of({{"type", "threshold"}}) == "pruner: needs \"lower\" or \"upper\" (or both)");
-  CHECK(error_of({{"type", "threshold"}, {"lower", 2}, {"upper", 1}}) == "pruner.lower: must be <= \"upper\"");
-  CHECK(error_of({{"type", "threshold"}, {"upper", "high"}}) == "pruner.upper: must be a number");
+  CHECK(pruner_error_of({{"type", "threshold"}}) == "pruner: needs \"lower\" or \"upper\" (or both)");
+  CHECK(pruner_error_of({{"type", "threshold"}, {"lower", 2}, {"upper", 1}}) == "pruner.lower: must be <= \"upper\"");
+  CHECK(pruner_error_of({{"type", "threshold"}, {"upper", "high"}}) == "pruner.upper: must be a number");
 
-  CHECK(error_of({{"type", "patient"}}) == "pruner: missing \"patience\"");
-  CHECK(error_of({{"type", "patient"}, {"patience", -1}}) == "pruner.patience: must be >= 0");
-  CHECK(error_of({{"type", "patient"}, {"patience", 1}, {"min_delta", -0.5}}) == "pruner.min_delta: must be >= 0");
-  CHECK(error_of({{"type", "patient"}, {"patience", 1}, {"wrapped_pruner", {{"type", "medain"}}}}) ==
+  CHECK(pruner_error_of({{"type", "patient"}}) == "pruner: missing \"patience\"");
+  CHECK(pruner_error_of({{"type", "patient"}, {"patience", -1}}) == "pruner.patience: must be >= 0");
+  CHECK(pruner_error_of({{"type", "patient"}, {"patience", 1}, {"min_delta", -0.5}}) == "pruner.min_delta: must be >= 0");
+  CHECK(pruner_error_of({{"type", "patient"}, {"patience", 1}, {"wrapped_pruner", {{"type", "medain"}}}}) ==
         "pruner.wrapped_pruner.type: unknown pruner \"medain\" (did you mean \"median\"?)");
-  CHECK(error_of({{"type", "patient"}, {"patience", 1}, {"wrapped_pruner", {{"type", "percentile"}, {"percentile", -1}}}}) ==
+  CHECK(pruner_error_of({{"type", "patient"}, {"patience", 1}, {"wrapped_pruner", {{"type", "percentile"}, {"percentile", -1}}}}) ==
         "pruner.wrapped_pruner.percentile: must be between 0 and 100");
 
-  CHECK(error_of({{"type", "wilcoxon"}, {"p_threshold", 1.5}}) == "pruner.p_threshold: must be between 0 and 1");
-  CHECK(error_of({{"type", "wilcoxon"}, {"n_startup_steps", -1}}) == "pruner.n_startup_steps: must be >= 0");
-  CHECK(error_of({{"type", "nop"}, {"x", 1}}) == "pruner.x: unknown key");
+  CHECK(pruner_error_of({{"type", "wilcoxon"}, {"p_threshold", 1.5}}) == "pruner.p_threshold: must be between 0 and 1");
+  CHECK(pruner_error_of({{"type", "wilcoxon"}, {"n_startup_steps", -1}}) == "pruner.n_startup_steps: must be >= 0");
+  CHECK(pruner_error_of({{"type", "nop"}, {"x", 1}}) == "pruner.x: unknown key");
 
   // Several errors at once, one per line.
-  std::string many = error_of({{"type", "median"}, {"n_startup_trials", -1}, {"interval_steps", 0}});
+  std::string many = pruner_error_of({{"type", "median"}, {"n_startup_trials", -1}, {"interval_steps", 0}});
   CHECK(many.find('\n') != std::string::npos);
 }
 

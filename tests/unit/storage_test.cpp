@@ -37,14 +37,14 @@ std::unique_ptr<Storage> open_ok(const std::string& path, const std::string& sch
   return std::move(s).value();
 }
 
-Timestamp at(int seconds, int micros = 0) {
+Timestamp timestamp_at(int seconds, int micros = 0) {
   return Timestamp{} + std::chrono::seconds(1'700'000'000 + seconds) + std::chrono::microseconds(micros);
 }
 
 FrozenTrial running_trial(double x, std::int64_t n) {
   FrozenTrial t;
   t.state = TrialState::kRunning;
-  t.datetime_start = at(0, 250000);
+  t.datetime_start = timestamp_at(0, 250000);
   t.params["x"] = TrialParam{x, *make_float_distribution(-5, 5, false, std::nullopt)};
   t.params["n"] = TrialParam{static_cast<double>(n), *make_int_distribution(1, 8, false, 1)};
   t.params["opt"] = TrialParam{1.0, CategoricalDistribution{{std::string("adam"), std::string("sgd")}}};
@@ -130,7 +130,7 @@ TEST_CASE("studies and trials round-trip through the file") {
     REQUIRE(s->add_intermediate_value(tid0, 2, INFINITY).ok());
     REQUIRE(s->add_intermediate_value(tid0, 2, 1.0).ok());  // duplicate step ignored
     REQUIRE(s->add_intermediate_value(tid0, 3, -INFINITY).ok());
-    REQUIRE(s->finish_trial(tid0, TrialState::kComplete, {2.25}, at(5, 1)).ok());
+    REQUIRE(s->finish_trial(tid0, TrialState::kComplete, {2.25}, timestamp_at(5, 1)).ok());
     REQUIRE(s->set_trial_user_attr(tid0, "note", "{\"a\": [1, 2.5, null, true]}").ok());
     REQUIRE(s->set_trial_system_attr(tid0, "completed_rung_0", "9.0").ok());
     REQUIRE(s->set_trial_meta(tid0, "token_sha256", "abc").ok());
@@ -138,13 +138,13 @@ TEST_CASE("studies and trials round-trip through the file") {
     auto c1 = s->create_trial(sid, running_trial(-0.5, 5));
     REQUIRE(c1.ok());
     tid1 = *c1;
-    REQUIRE(s->finish_trial(tid1, TrialState::kComplete, {INFINITY}, at(7)).ok());
-    CHECK(s->finish_trial(tid1, TrialState::kComplete, {NAN}, at(7)).code() == Status::Code::kInvalidArgument);
+    REQUIRE(s->finish_trial(tid1, TrialState::kComplete, {INFINITY}, timestamp_at(7)).ok());
+    CHECK(s->finish_trial(tid1, TrialState::kComplete, {NAN}, timestamp_at(7)).code() == Status::Code::kInvalidArgument);
 
     auto c2 = s->create_trial(sid, running_trial(4, 8));
     REQUIRE(c2.ok());
     tid2 = *c2;
-    CHECK(s->finish_trial(9999, TrialState::kFail, {}, at(8)).code() == Status::Code::kNotFound);
+    CHECK(s->finish_trial(9999, TrialState::kFail, {}, timestamp_at(8)).code() == Status::Code::kNotFound);
   }
   auto s = open_ok(db.path);
   auto loaded = s->load_study("demo");
@@ -160,8 +160,8 @@ TEST_CASE("studies and trials round-trip through the file") {
   CHECK(a.number == 0);
   CHECK(a.state == TrialState::kComplete);
   CHECK(a.values == std::vector<double>{2.25});
-  CHECK(a.datetime_start == at(0, 250000));
-  CHECK(a.datetime_complete == at(5, 1));
+  CHECK(a.datetime_start == timestamp_at(0, 250000));
+  CHECK(a.datetime_complete == timestamp_at(5, 1));
   CHECK(a.params.at("x").internal == 1.5);
   CHECK(a.external_param("opt") == ParamValue{std::string("sgd")});
   CHECK(a.external_param("n") == ParamValue{std::int64_t{3}});
@@ -220,16 +220,16 @@ TEST_CASE("explicit trial ids and numbers, WAITING trials without a start time")
   w.system_attrs["fixed_params"] = "{\"x\": 1.0}";
   auto wid = *s->create_trial(sid, w);
   CHECK(wid == 42);
-  REQUIRE(s->set_trial_state(wid, TrialState::kRunning, at(3)).ok());
+  REQUIRE(s->set_trial_state(wid, TrialState::kRunning, timestamp_at(3)).ok());
   auto loaded = s->load_study("ids");
   REQUIRE(loaded->trials.size() == 2);
   CHECK(loaded->trials[1].number == 1);  // count of the study's earlier trials
   CHECK(loaded->trials[1].state == TrialState::kRunning);
-  CHECK(loaded->trials[1].datetime_start == at(3));
+  CHECK(loaded->trials[1].datetime_start == timestamp_at(3));
 }
 
 TEST_CASE("Optuna datetime text") {
-  auto t = at(12, 345678);
+  auto t = timestamp_at(12, 345678);
   std::string s = format_optuna_datetime(t);
   CHECK(s.size() == 26);
   CHECK(s[10] == ' ');
@@ -237,8 +237,8 @@ TEST_CASE("Optuna datetime text") {
   CHECK(parse_optuna_datetime(s) == t);
   auto whole = parse_optuna_datetime(s.substr(0, 19));
   REQUIRE(whole);
-  CHECK(*whole == at(12));
-  CHECK(parse_optuna_datetime(s.substr(0, 19) + ".5") == at(12, 500000));  // a fraction, not 5 µs
+  CHECK(*whole == timestamp_at(12));
+  CHECK(parse_optuna_datetime(s.substr(0, 19) + ".5") == timestamp_at(12, 500000));  // a fraction, not 5 µs
   CHECK(parse_optuna_datetime(s.substr(0, 10) + "T" + s.substr(11)) == t);
   CHECK_FALSE(parse_optuna_datetime("2024-05-01"));
   CHECK_FALSE(parse_optuna_datetime("garbage text here!!"));

@@ -43,7 +43,7 @@ std::string with(std::string base, const std::string& from, const std::string& t
   return base;
 }
 
-std::string error_of(const std::string& text) {
+std::string spec_error_of(const std::string& text) {
   auto r = parse_study_spec(text, "mnist.json");
   REQUIRE_MESSAGE(!r.ok(), "expected an error for: " << text);
   CHECK(r.status().code() == Status::Code::kInvalidArgument);
@@ -225,7 +225,7 @@ TEST_CASE("bad study definitions are refused with file, JSON path and rule") {
   };
   CHECK(cases.size() >= 30);
   for (const auto& c : cases) {
-    std::string got = error_of(c.text);
+    std::string got = spec_error_of(c.text);
     // Cases whose edit breaks more than one rule report every error, one per line; the
     // rule under test is always among them.
     bool found = got == c.message || got.find(c.message + "\n") == 0 || got.find("\n" + c.message) != std::string::npos;

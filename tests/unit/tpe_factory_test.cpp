@@ -10,7 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string error_of(const json& block) {
+std::string tpe_error_of(const json& block) {
   auto r = make_sampler(block, "sampler");
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Status::Code::kInvalidArgument);
@@ -67,23 +67,23 @@ TEST_CASE("tpe factory: every option is read") {
 }
 
 TEST_CASE("tpe factory: bad options are errors naming the JSON path") {
-  CHECK(error_of({{"type", "tpe"}, {"n_ei_candidates", 0}}) == "sampler.n_ei_candidates: must be >= 1");
-  CHECK(error_of({{"type", "tpe"}, {"n_ei_candidates", 2000000}}) == "sampler.n_ei_candidates: must be <= 1000000");
-  CHECK(error_of({{"type", "tpe"}, {"multivarite", true}}) ==
+  CHECK(tpe_error_of({{"type", "tpe"}, {"n_ei_candidates", 0}}) == "sampler.n_ei_candidates: must be >= 1");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"n_ei_candidates", 2000000}}) == "sampler.n_ei_candidates: must be <= 1000000");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"multivarite", true}}) ==
         "sampler.multivarite: unknown key (did you mean \"multivariate\"?)");
-  CHECK(error_of({{"type", "tpe"}, {"n_startup_trials", -1}}) == "sampler.n_startup_trials: must be >= 0");
-  CHECK(error_of({{"type", "tpe"}, {"n_startup_trials", 2.5}}) == "sampler.n_startup_trials: must be an integer");
-  CHECK(error_of({{"type", "tpe"}, {"prior_weight", 0}}) == "sampler.prior_weight: must be > 0");
-  CHECK(error_of({{"type", "tpe"}, {"group", true}}) == "sampler.group: requires \"multivariate\": true");
-  CHECK(error_of({{"type", "tpe"}, {"gamma", "hyperopd"}}) ==
+  CHECK(tpe_error_of({{"type", "tpe"}, {"n_startup_trials", -1}}) == "sampler.n_startup_trials: must be >= 0");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"n_startup_trials", 2.5}}) == "sampler.n_startup_trials: must be an integer");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"prior_weight", 0}}) == "sampler.prior_weight: must be > 0");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"group", true}}) == "sampler.group: requires \"multivariate\": true");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"gamma", "hyperopd"}}) ==
         "sampler.gamma: must be \"default\" or \"hyperopt\" (did you mean \"hyperopt\"?)");
-  CHECK(error_of({{"type", "tpe"}, {"weights", 3}}) == "sampler.weights: must be a string");
-  CHECK(error_of({{"type", "tpe"}, {"seed", -1}}) == "sampler.seed: must be between 0 and 4294967295");
-  CHECK(error_of({{"type", "tpe"}, {"constant_liar", "yes"}}) == "sampler.constant_liar: must be true or false");
-  CHECK(error_of({{"type", "tpe"}, {"constraints_func", nullptr}}).starts_with("sampler.constraints_func: unknown key"));
-  CHECK(error_of({{"type", "tpd"}}) == "sampler.type: unknown sampler \"tpd\" (one of \"tpe\", \"gp\", \"random\") (did you mean \"tpe\"?)");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"weights", 3}}) == "sampler.weights: must be a string");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"seed", -1}}) == "sampler.seed: must be between 0 and 4294967295");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"constant_liar", "yes"}}) == "sampler.constant_liar: must be true or false");
+  CHECK(tpe_error_of({{"type", "tpe"}, {"constraints_func", nullptr}}).starts_with("sampler.constraints_func: unknown key"));
+  CHECK(tpe_error_of({{"type", "tpd"}}) == "sampler.type: unknown sampler \"tpd\" (one of \"tpe\", \"gp\", \"random\") (did you mean \"tpe\"?)");
   // Every error at once, one per line.
-  CHECK(error_of({{"type", "tpe"}, {"n_ei_candidates", 0}, {"group", true}}) ==
+  CHECK(tpe_error_of({{"type", "tpe"}, {"n_ei_candidates", 0}, {"group", true}}) ==
         "sampler.n_ei_candidates: must be >= 1\nsampler.group: requires \"multivariate\": true");
 }
 
@@ -91,5 +91,5 @@ TEST_CASE("random factory: seed and unknown keys") {
   auto r = make_sampler(json{{"type", "random"}, {"seed", 3}}, "sampler");
   REQUIRE(r.ok());
   CHECK(r.value()->name() == "random");
-  CHECK(error_of({{"type", "random"}, {"multivariate", true}}) == "sampler.multivariate: unknown key");
+  CHECK(tpe_error_of({{"type", "random"}, {"multivariate", true}}) == "sampler.multivariate: unknown key");
 }

@@ -31,7 +31,7 @@ double mixed_objective(const Params& p) {
          std::abs(p.at("k") - 6) + std::abs(p.at("q") - 0.3) + (p.at("c") == 1 ? 0.0 : 1.0);
 }
 
-std::vector<Params> run(TpeOptions o, int n, const SearchSpace& space = mixed_space()) {
+std::vector<Params> run_tpe(TpeOptions o, int n, const SearchSpace& space = mixed_space()) {
   InMemoryStudy study("s", {StudyDirection::kMinimize});
   TpeSampler sampler(std::move(o));
   std::vector<Params> out;
@@ -56,10 +56,10 @@ TEST_CASE("tpe sampler: a seeded run repeats exactly; another seed differs") {
     TpeOptions o;
     o.seed = 7;
     o.multivariate = multivariate;
-    auto a = run(o, 40), b = run(o, 40);
+    auto a = run_tpe(o, 40), b = run_tpe(o, 40);
     CHECK(a == b);
     o.seed = 8;
-    CHECK(run(o, 40) != a);
+    CHECK(run_tpe(o, 40) != a);
   }
 }
 
@@ -67,7 +67,7 @@ TEST_CASE("tpe sampler: startup trials are RandomSampler(seed)'s draws, all valu
   TpeOptions o;
   o.seed = 11;
   o.n_startup_trials = 5;
-  auto tpe_run = run(o, 30);
+  auto tpe_run = run_tpe(o, 30);
   InMemoryStudy study("s", {StudyDirection::kMinimize});
   RandomSampler random(11u);
   std::vector<Params> random_run;
