@@ -91,7 +91,9 @@ TEST_CASE("log EI equals Optuna 4.9's values; its gradient equals finite differe
   double f0 = t["f0"].get<double>();
   for (std::size_t i = 0; i < mean.size(); ++i) CHECK(close(log_ei(mean[i], var[i], f0), want[i], 1e-9));
 
-  for (auto [m, v] : {std::pair{0.0, 1.0}, {0.5, 0.04}, {-2.0, 0.25}, {-30.0, 0.01}, {0.31, 1e-6}}) {
+  // Not a structured binding: clang 14 cannot CAPTURE one.
+  for (const auto& mv : {std::pair{0.0, 1.0}, {0.5, 0.04}, {-2.0, 0.25}, {-30.0, 0.01}, {0.31, 1e-6}}) {
+    const double m = mv.first, v = mv.second;
     auto g = log_ei_with_gradient(m, v, f0);
     CHECK(close(g.value, log_ei(m, v, f0), 1e-15));
     double hm = 1e-6 * std::max(1.0, std::fabs(m)), hv = 1e-6 * v;
