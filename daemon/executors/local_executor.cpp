@@ -33,7 +33,7 @@ constexpr const char* kWrapper =
     "trap : TERM INT HUP\n"
     "\"$@\"\n"
     "rc=$?\n"
-    "echo \"$rc\" > \"$d/exit_status.tmp\" && mv \"$d/exit_status.tmp\" \"$d/exit_status\"\n"
+    "echo \"$rc\" > \"$d/exit_status\"\n"
     "exit \"$rc\"\n";
 
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0 && !fs::is_directory(path); }
@@ -232,9 +232,13 @@ std::map<std::string, JobStatus> LocalExecutor::poll(const std::vector<JobRef>& 
       st.phase = JobPhase::kRunning;
       if (p->gpu >= 0) gpus_in_use_.insert(p->gpu);  // re-attached after a restart
     } else {
+      // Read only once the wrapper is gone, so the file is complete unless the wrapper was
+      // killed between creating and writing it: then it is empty, fails to parse, and the
+      // reaped status (or LOST) decides.
       auto recorded = read_small_file(ref.run_dir + "/exit_status");
-      if (recorded) {
-        int code = std::atoi(recorded->c_str());
+      std::optional<int> recorded_code = recorded ? parse_exit_status(*recorded) : std::nullopt;
+      if (recorded_code) {
+        int code = *recorded_code;
         st = finished_status(code, "EXITED", code == 0 ? "exited with code 0" :
                                      code > 128 ? "killed by signal " + std::to_string(code - 128)
                                                 : "exited with code " + std::to_string(code));

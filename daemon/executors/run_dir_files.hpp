@@ -1,10 +1,11 @@
 // Small files in a trial's run directory (exit status, where it ran, markers), shared by
-// the executors: read whole, written whole (temp file + rename, so a reader never sees
-// half a file).
+// the executors: read whole; hpod writes them whole (temp file + rename). The trial
+// wrappers write exit_status with one shell `echo` and it is read once they are gone.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 
 #include "hpod/status.hpp"
@@ -19,5 +20,8 @@ std::optional<std::string> read_small_file(const std::string& path, std::size_t 
 Status write_file_atomic(const std::string& path, const std::string& content, mode_t mode = 0644);
 
 bool file_exists(const std::string& path);
+
+// The exit_status file's content; nullopt unless it is one integer (and a newline).
+std::optional<int> parse_exit_status(std::string_view text);
 
 }  // namespace hpod

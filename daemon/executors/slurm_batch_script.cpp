@@ -1,6 +1,5 @@
 #include "daemon/executors/slurm_batch_script.hpp"
 
-#include <charconv>
 
 #include "hpod/shell_quote.hpp"
 
@@ -160,14 +159,6 @@ SlurmEnvRecord parse_slurm_env(std::string_view text) {
     if (key == "CUDA_VISIBLE_DEVICES") r.cuda_visible_devices = std::string(value);
   }
   return r;
-}
-
-std::optional<int> parse_exit_status(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  int v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return v;
 }
 
 }  // namespace hpod

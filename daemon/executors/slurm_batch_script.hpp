@@ -52,7 +52,4 @@ struct SlurmEnvRecord {
 };
 SlurmEnvRecord parse_slurm_env(std::string_view text);
 
-// The exit_status file's content; nullopt unless it is one integer (and a newline).
-std::optional<int> parse_exit_status(std::string_view text);
-
 }  // namespace hpod

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "daemon/executors/command_runner.hpp"
+#include "daemon/executors/run_dir_files.hpp"
 #include "daemon/executors/slurm_batch_script.hpp"
 #include "tests/support/slurm_test_support.hpp"
 
