@@ -47,6 +47,7 @@ Orchestrator::Orchestrator(StudyService& service, std::map<std::string, Executor
     : service_(service), executors_(std::move(executors)), opt_(std::move(options)) {
   for (auto& [kind, e] : executors_)
     if (e) workers_[e] = std::make_unique<ExecutorWorker>();
+  if (executors_.count("local") && executors_.at("local")) second_local_launcher_ = std::make_unique<ExecutorWorker>();
 }
 
 Orchestrator::~Orchestrator() { shutdown(); }
@@ -54,6 +55,7 @@ Orchestrator::~Orchestrator() { shutdown(); }
 void Orchestrator::shutdown() {
   *alive_ = false;
   for (auto& [_, w] : workers_) w->stop();
+  if (second_local_launcher_) second_local_launcher_->stop();
 }
 
 bool Orchestrator::runs(const StudyRuntime& s) const { return s.spec && s.spec->trial; }
@@ -65,6 +67,11 @@ Executor* Orchestrator::executor_for(const StudyRuntime& s) {
 }
 
 ExecutorWorker& Orchestrator::worker_for(Executor* e) { return *workers_.at(e); }
+
+ExecutorWorker& Orchestrator::launcher_for(Executor* e) {
+  if (second_local_launcher_ && e->kind() == "local" && (launches_++ % 2 == 1)) return *second_local_launcher_;
+  return worker_for(e);
+}
 
 std::string Orchestrator::run_dir(const StudyRuntime& s, int number) const {
   return (fs::path(opt_.runs_dir) / s.name() / std::to_string(number)).string();
@@ -312,7 +319,7 @@ void Orchestrator::launch(StudyRuntime& s, int number, std::string token) {
   }
   f.launching = true;
   std::int64_t id = t->id;
-  worker_for(e).run([this, e, spec = std::move(spec), id, alive = alive_] {
+  launcher_for(e).run([this, e, spec = std::move(spec), id, alive = alive_] {
     auto r = e->launch(spec);
     opt_.post([this, id, r = std::move(r), alive] {
       if (*alive) on_launched(id, r);
