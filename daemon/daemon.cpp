@@ -20,7 +20,7 @@
 #include "daemon/studies_dir.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/log.hpp"
-#include "daemon/service/sampler_pool.hpp"
+#include "daemon/worker_pool.hpp"
 #include "daemon/service/study_service.hpp"
 #include "daemon/storage/storage_writer.hpp"
 
@@ -81,7 +81,7 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
     });
   });
   // Sampler work runs beside the owner thread, not on it (a GP fit takes tens of ms).
-  SamplerPool sampler_pool(static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u)));
+  WorkerPool sampler_pool(static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u)));
   ServiceOptions so_service;
   so_service.sampler_pool = &sampler_pool;
   so_service.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };

@@ -46,8 +46,8 @@ std::string job_meta(const JobRef& r) {
 Orchestrator::Orchestrator(StudyService& service, std::map<std::string, Executor*> executors, OrchestratorOptions options)
     : service_(service), executors_(std::move(executors)), opt_(std::move(options)) {
   for (auto& [kind, e] : executors_)
-    if (e) workers_[e] = std::make_unique<ExecutorWorker>();
-  if (executors_.count("local") && executors_.at("local")) second_local_launcher_ = std::make_unique<ExecutorWorker>();
+    if (e) workers_[e] = std::make_unique<WorkerPool>(1);
+  if (executors_.count("local") && executors_.at("local")) second_local_launcher_ = std::make_unique<WorkerPool>(1);
 }
 
 Orchestrator::~Orchestrator() { shutdown(); }
@@ -66,9 +66,9 @@ Executor* Orchestrator::executor_for(const StudyRuntime& s) {
   return it == executors_.end() ? nullptr : it->second;
 }
 
-ExecutorWorker& Orchestrator::worker_for(Executor* e) { return *workers_.at(e); }
+WorkerPool& Orchestrator::worker_for(Executor* e) { return *workers_.at(e); }
 
-ExecutorWorker& Orchestrator::launcher_for(Executor* e) {
+WorkerPool& Orchestrator::launcher_for(Executor* e) {
   if (second_local_launcher_ && e->kind() == "local" && (launches_++ % 2 == 1)) return *second_local_launcher_;
   return worker_for(e);
 }

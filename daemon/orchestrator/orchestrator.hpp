@@ -14,7 +14,7 @@
 #include <string>
 
 #include "daemon/executors/executor.hpp"
-#include "daemon/orchestrator/executor_worker.hpp"
+#include "daemon/worker_pool.hpp"
 #include "daemon/service/study_service.hpp"
 
 namespace hpod {
@@ -95,8 +95,8 @@ class Orchestrator final : public StudyObserver {
 
   bool runs(const StudyRuntime& s) const;
   Executor* executor_for(const StudyRuntime& s);
-  ExecutorWorker& worker_for(Executor* e);
-  ExecutorWorker& launcher_for(Executor* e);
+  WorkerPool& worker_for(Executor* e);
+  WorkerPool& launcher_for(Executor* e);
   void fill_slots(StudyRuntime& s);
   void start_trial(StudyRuntime& s);
   void plan_ahead(StudyRuntime& s);
@@ -116,11 +116,11 @@ class Orchestrator final : public StudyObserver {
 
   StudyService& service_;
   std::map<std::string, Executor*> executors_;
-  std::map<Executor*, std::unique_ptr<ExecutorWorker>> workers_;
+  std::map<Executor*, std::unique_ptr<WorkerPool>> workers_;  // one thread each: calls in order
   // Local launches alternate between the executor's worker and this one: a launch is
   // mostly file-system work (run directory, stdout, stderr) and a spawn, and two of them
   // overlap well. Slurm launches stay on one worker (one sbatch at a time).
-  std::unique_ptr<ExecutorWorker> second_local_launcher_;
+  std::unique_ptr<WorkerPool> second_local_launcher_;
   unsigned launches_ = 0;
   OrchestratorOptions opt_;
   std::map<std::int64_t, Flight> flights_;  // by trial id

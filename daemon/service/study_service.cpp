@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/http/auth.hpp"
-#include "daemon/service/sampler_pool.hpp"
+#include "daemon/worker_pool.hpp"
 #include "daemon/service/trial_json.hpp"
 
 namespace hpod {

@@ -61,14 +61,14 @@ class StudyObserver {
   virtual void on_trial_killed(StudyRuntime& s, int number) { on_trial_finished(s, number); }
 };
 
-class SamplerPool;
+class WorkerPool;
 
 struct ServiceOptions {
   // Marks written into trial system attributes so operators see why a trial ended.
   bool record_fail_reason = true;
   // Where samplers run, and how their results come back to the owner thread. Without a
   // pool, plans run inline (tests, fuzzing).
-  SamplerPool* sampler_pool = nullptr;
+  WorkerPool* sampler_pool = nullptr;
   std::function<void(std::function<void()>)> post;
 };
 

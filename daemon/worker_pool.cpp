@@ -1,8 +1,8 @@
-#include "daemon/service/sampler_pool.hpp"
+#include "daemon/worker_pool.hpp"
 
 namespace hpod {
 
-SamplerPool::SamplerPool(int threads) {
+WorkerPool::WorkerPool(int threads) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this] {
       for (;;) {
@@ -20,15 +20,15 @@ SamplerPool::SamplerPool(int threads) {
   }
 }
 
-SamplerPool::~SamplerPool() { stop(); }
+WorkerPool::~WorkerPool() { stop(); }
 
-void SamplerPool::run(std::function<void()> task) {
+void WorkerPool::run(std::function<void()> task) {
   std::lock_guard lock(mu_);
   tasks_.push_back(std::move(task));
   cv_.notify_one();
 }
 
-void SamplerPool::stop() {
+void WorkerPool::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
