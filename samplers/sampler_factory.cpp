@@ -21,6 +21,16 @@ std::optional<std::uint32_t> parse_seed(jc::Checker& c, const nlohmann::json& b,
   return static_cast<std::uint32_t>(*s);
 }
 
+// An integer option within [min, max], into `into` when present and valid.
+void parse_count(jc::Checker& c, const nlohmann::json& b, const std::string& path, const char* key, std::int64_t min,
+                 std::int64_t max, int& into) {
+  auto v = c.integer(b, path, key, false);
+  if (!v) return;
+  if (*v < min) c.error(jc::Checker::join(path, key), "must be >= " + std::to_string(min));
+  else if (*v > max) c.error(jc::Checker::join(path, key), "must be <= " + std::to_string(max));
+  else into = static_cast<int>(*v);
+}
+
 // {"type": "gp", ...}: Optuna 4.9's GPSampler options. constraints_func (a Python callable)
 // has no equivalent.
 Result<std::unique_ptr<Sampler>> make_gp_sampler(jc::Checker& c, const nlohmann::json& block, const std::string& path) {
@@ -29,10 +39,7 @@ Result<std::unique_ptr<Sampler>> make_gp_sampler(jc::Checker& c, const nlohmann:
                 "warn_independent_sampling"});
   gp::GpSamplerOptions o;
   o.seed = parse_seed(c, block, path);
-  if (auto n = c.integer(block, path, "n_startup_trials", false)) {
-    if (*n < 0 || *n > 1000000000) c.error(jc::Checker::join(path, "n_startup_trials"), "must be >= 0");
-    else o.n_startup_trials = static_cast<int>(*n);
-  }
+  parse_count(c, block, path, "n_startup_trials", 0, 1000000000, o.n_startup_trials);
   if (auto d = c.boolean(block, path, "deterministic_objective")) o.deterministic_objective = *d;
   c.boolean(block, path, "warn_independent_sampling");  // accepted; hpod samplers do not log
   if (block.contains("independent_sampler") && !block["independent_sampler"].is_null()) {
@@ -77,16 +84,9 @@ Result<tpe::TpeOptions> parse_tpe(const nlohmann::json& b, const std::string& pa
     if (*v > 0) o.prior_weight = *v;
     else c.error(jc::Checker::join(path, "prior_weight"), "must be > 0");
   }
-  auto count = [&](const char* key, std::int64_t min, std::int64_t max, int& into) {
-    auto v = c.integer(b, path, key, false);
-    if (!v) return;
-    if (*v < min) c.error(jc::Checker::join(path, key), "must be >= " + std::to_string(min));
-    else if (*v > max) c.error(jc::Checker::join(path, key), "must be <= " + std::to_string(max));
-    else into = static_cast<int>(*v);
-  };
-  count("n_startup_trials", 0, 1000000000, o.n_startup_trials);
+  parse_count(c, b, path, "n_startup_trials", 0, 1000000000, o.n_startup_trials);
   // Candidates are held in memory per ask; a million is far beyond any useful setting.
-  count("n_ei_candidates", 1, 1000000, o.n_ei_candidates);
+  parse_count(c, b, path, "n_ei_candidates", 1, 1000000, o.n_ei_candidates);
   const std::vector<std::string> presets{"default", "hyperopt"};
   auto preset = [&](const char* key, auto parse, auto& into) {
     auto v = c.string(b, path, key);
