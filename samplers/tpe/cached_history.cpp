@@ -79,6 +79,17 @@ class CachedHistory final : public TrialHistory {
   void add(const FrozenTrial& t, bool append);
   static int intern(Column& c, const Distribution& d);
 
+  // Rows of the previous call, when they are the same for every parameter set: a fixed
+  // search space and no running trials. Univariate TPE asks once per parameter with the
+  // same `below`, so the rows (and their index in row_of_number_) are made once per ask.
+  struct RowMemo {
+    std::size_t folded = std::numeric_limits<std::size_t>::max();  // folded_.size() when made
+    std::vector<int> below, lo, hi;
+    bool rows_indexed = false;  // row_of_number_ holds hi's rows
+  };
+  // Drops the memo, and its rows from row_of_number_.
+  void forget_rows() const;
+
   StudyDirection direction_;
   std::string name_;
   std::vector<int> folded_;  // the finished_order prefix consumed
@@ -88,8 +99,16 @@ class CachedHistory final : public TrialHistory {
   SearchSpace intersection_;
   GroupIndex groups_;
   std::map<std::string, Column, std::less<>> columns_;
-  mutable std::vector<int> row_of_number_;  // scratch for observations(), all −1 between calls
+  // Scratch for observations(): −1 except for the memo's rows while it holds them.
+  mutable std::vector<int> row_of_number_;
+  mutable RowMemo memo_;
 };
+
+void CachedHistory::forget_rows() const {
+  if (memo_.rows_indexed)
+    for (int n : memo_.hi) row_of_number_[static_cast<std::size_t>(n)] = -1;
+  memo_ = RowMemo{};
+}
 
 int CachedHistory::intern(Column& c, const Distribution& d) {
   for (std::size_t i = 0; i < c.dists.size(); ++i)
@@ -168,28 +187,42 @@ void CachedHistory::observations(const ParamSet& params, const std::vector<int>&
   // (values from the trials; `extra` holds their row and trial).
   std::vector<int>& lo = below_out.numbers;
   std::vector<int>& hi = above_out.numbers;
-  lo.clear();
-  hi.clear();
   std::vector<std::pair<int, const FrozenTrial*>> extra;
-  for (int n : below)
-    if (has_all(n)) lo.push_back(n);
-  hi.reserve(used_.size() + running.size());
-  auto b = below.begin();
-  auto r = running.begin();
-  auto take_running_before = [&](int limit) {
-    for (; r != running.end() && (*r)->number < limit; ++r) {
-      if (!has_params(**r, params)) continue;
-      extra.push_back({static_cast<int>(hi.size()), *r});
-      hi.push_back((*r)->number);
+  const bool memo_fits = complete && running.empty();
+  const bool reuse = memo_fits && memo_.folded == folded_.size() && memo_.below == below;
+  if (reuse) {
+    lo = memo_.lo;
+    hi = memo_.hi;
+  } else {
+    forget_rows();
+    lo.clear();
+    hi.clear();
+    for (int n : below)
+      if (has_all(n)) lo.push_back(n);
+    hi.reserve(used_.size() + running.size());
+    auto b = below.begin();
+    auto r = running.begin();
+    auto take_running_before = [&](int limit) {
+      for (; r != running.end() && (*r)->number < limit; ++r) {
+        if (!has_params(**r, params)) continue;
+        extra.push_back({static_cast<int>(hi.size()), *r});
+        hi.push_back((*r)->number);
+      }
+    };
+    for (int n : used_) {
+      if (r != running.end() && (*r)->number < n) take_running_before(n);
+      while (b != below.end() && *b < n) ++b;
+      if (b != below.end() && *b == n) continue;
+      if (complete || has_all(n)) hi.push_back(n);
     }
-  };
-  for (int n : used_) {
-    if (r != running.end() && (*r)->number < n) take_running_before(n);
-    while (b != below.end() && *b < n) ++b;
-    if (b != below.end() && *b == n) continue;
-    if (complete || has_all(n)) hi.push_back(n);
+    take_running_before(std::numeric_limits<int>::max());
+    if (memo_fits) {
+      memo_.folded = folded_.size();
+      memo_.below = below;
+      memo_.lo = lo;
+      memo_.hi = hi;
+    }
   }
-  take_running_before(std::numeric_limits<int>::max());
 
   // Running trials may have a parameter no finished trial has: then no column exists.
   static const Column kEmpty;
@@ -220,7 +253,10 @@ void CachedHistory::observations(const ParamSet& params, const std::vector<int>&
   const int largest = std::max(hi.empty() ? -1 : hi.back(), used_.empty() ? -1 : used_.back());
   if (row_of_number_.size() <= static_cast<std::size_t>(largest + 1))
     row_of_number_.resize(static_cast<std::size_t>(largest) + 1, -1);
-  for (std::size_t i = 0; i < hi.size(); ++i) row_of_number_[static_cast<std::size_t>(hi[i])] = static_cast<int>(i);
+  if (!(reuse && memo_.rows_indexed)) {
+    for (std::size_t i = 0; i < hi.size(); ++i) row_of_number_[static_cast<std::size_t>(hi[i])] = static_cast<int>(i);
+    memo_.rows_indexed = memo_fits;
+  }
   auto& sorted = above_out.parzen.sorted_rows;
   sorted.assign(d, {});
   std::vector<std::pair<double, int>> running_rows;  // (working value, row)
@@ -242,7 +278,8 @@ void CachedHistory::observations(const ParamSet& params, const std::vector<int>&
     }
     for (; rr != running_rows.end(); ++rr) out.push_back(rr->second);
   }
-  for (int n : hi) row_of_number_[static_cast<std::size_t>(n)] = -1;
+  if (!memo_fits)
+    for (int n : hi) row_of_number_[static_cast<std::size_t>(n)] = -1;
 }
 
 }  // namespace

@@ -61,6 +61,7 @@ inline double erf_lane(double t, const Table& tab) {
   const double h = std::fma(-centre, kSpacing, a);
   const auto& c = tab.coef[static_cast<std::size_t>(centre)];
   double p = c[0];
+#pragma GCC unroll 16
   for (int k = 1; k <= kDegree; ++k) p = std::fma(p, h, c[static_cast<std::size_t>(k)]);
   return std::copysign(p, t);
 }
@@ -83,6 +84,7 @@ __attribute__((target("avx2,fma"))) void erf_avx2(const double* t, double* out, 
     const __m256d h = _mm256_fnmadd_pd(centre, spacing, a);
     const __m256i row = _mm256_mul_epu32(_mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(centre)), stride);
     __m256d p = _mm256_i64gather_pd(base, row, 8);
+#pragma GCC unroll 16  // see sum_exp.cpp
     for (int k = 1; k <= kDegree; ++k)
       p = _mm256_fmadd_pd(p, h, _mm256_i64gather_pd(base + k, row, 8));
     p = _mm256_blendv_pd(p, one, saturated);

@@ -4,7 +4,10 @@
 // Hyperband-style filtered views.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <numeric>
 #include <random>
 
 #include "samplers/tpe/gamma_weights.hpp"
@@ -117,15 +120,38 @@ TEST_CASE("tpe history: cached equals rescanned at every step") {
       for (const FrozenTrial* t : study.trials())
         if (t->state == TrialState::kRunning && t->number != current.number) running.push_back(t);
       const auto below = scan->best(gamma(GammaPreset::kDefault, scan->n_used()));
+      // Per parameter, as univariate TPE asks: the cache reuses one call's rows for the
+      // next while the history and `below` stay the same, so the order of the calls (rows
+      // not indexed, then indexed, then a call with running trials) is part of the test.
       for (auto& [name, dist] : space) {
         ParamSet ps{{name}, {dist}};
-        for (bool with_running : {false, true}) {
+        for (auto [with_running, sort_above] : {std::pair{false, false}, std::pair{false, true}, std::pair{false, true},
+                                                std::pair{true, true}, std::pair{false, true}}) {
           Observations ca, cb, sa, sb;
           const auto& r = with_running ? running : std::vector<const FrozenTrial*>{};
-          cached->observations(ps, below, r, true, ca, cb);
-          scan->observations(ps, below, r, true, sa, sb);
+          cached->observations(ps, below, r, sort_above, ca, cb);
+          scan->observations(ps, below, r, sort_above, sa, sb);
           check_same_estimators(ca, sa, ps, false);
           check_same_estimators(cb, sb, ps, false);
+          // The scan leaves the sorting to the estimator; the cache hands over a stable
+          // order by working value, which must be a permutation of the rows.
+          if (sort_above && !is_categorical(dist)) {
+            REQUIRE(cb.parzen.sorted_rows.size() == 1);
+            const auto& order = cb.parzen.sorted_rows[0];
+            const auto working = [&](int row) {
+              const double v = cb.parzen.values(row, 0);
+              return is_log(dist) ? std::log(v) : v;
+            };
+            std::vector<int> rows(order);
+            std::sort(rows.begin(), rows.end());
+            std::vector<int> expected(static_cast<std::size_t>(cb.parzen.values.rows()));
+            std::iota(expected.begin(), expected.end(), 0);
+            CHECK(rows == expected);
+            for (std::size_t i = 1; i < order.size(); ++i) {
+              const double x = working(order[i - 1]), y = working(order[i]);
+              CHECK((x < y || (x == y && order[i - 1] < order[i])));
+            }
+          }
         }
       }
       ParamSet joint;
