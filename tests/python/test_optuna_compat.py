@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""hpod's SQLite file against the real Optuna (Debian's python3-optuna 3.1).
+"""hpod's SQLite file against the real Optuna: Debian 12's python3-optuna 3.1, and Optuna 4.1
+(Debian 13's package, unpacked by scripts/optuna4.sh and put on PYTHONPATH).
 
 (a) hpod writes a study (every distribution kind, every state, NaN/inf intermediate
-    values, attributes); Optuna's load_study reads exactly that, and its plots build.
+    values, attributes) stamped with either schema revision; Optuna's load_study reads
+    exactly that, and its plots build. A revision older than Optuna's head is refused
+    until `upgrade`, after which Optuna and hpod both still read the file.
 (b) Optuna writes a study of 30 TPE trials; hpod reads exactly what Optuna reports.
 (c) hpod appends trials to Optuna's study; Optuna still loads it, numbers continuing,
     and Optuna can continue the study after hpod.
@@ -26,6 +29,8 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 warnings.filterwarnings("ignore")
 
 TOOL = None
+# Optuna 3.2 moved the schema head from v3.0.0.d to v3.2.0.a (spec §8.2).
+OPTUNA_HEAD = "v3.2.0.a" if tuple(int(x) for x in optuna.__version__.split(".")[:2]) >= (3, 2) else "v3.0.0.d"
 
 
 def run_tool(*args):
@@ -69,12 +74,20 @@ class HpodWritesOptunaReads(unittest.TestCase):
             db = os.path.join(tmp, "hpod.db")
             wrote = run_tool("write-fixture", db, "--schema", schema, "--study", "fixture")
             url = "sqlite:///" + db
-            if schema == "v3.0.0.d":
+            if schema == OPTUNA_HEAD:
                 study = optuna.load_study(study_name="fixture", storage=url)
+            elif schema == "v3.0.0.d":
+                # Optuna >= 3.2 refuses the 3.1 revision until the file is upgraded (spec §8.3).
+                with self.assertRaisesRegex(RuntimeError, "optuna storage upgrade"):
+                    optuna.load_study(study_name="fixture", storage=url)
+                optuna.storages.RDBStorage(url, skip_compatibility_check=True).upgrade()
+                study = optuna.load_study(study_name="fixture", storage=url)
+                # hpod still reads the upgraded file, whose index Optuna named trials_study_id_key.
+                self.assertEqual(len(run_tool("dump", db, "fixture")["trials"]), len(wrote["trials"]))
             else:
                 # Optuna 3.1 predates revision v3.2.0.a: it reads such files only without
                 # its version check (spec §8.3).
-                with self.assertRaises(RuntimeError):
+                with self.assertRaisesRegex(RuntimeError, "updating optuna"):
                     optuna.load_study(study_name="fixture", storage=url)
                 storage = optuna.storages.RDBStorage(url, skip_compatibility_check=True)
                 study = optuna.load_study(study_name="fixture", storage=storage)
@@ -221,9 +234,13 @@ def main():
     global TOOL
     parser = argparse.ArgumentParser()
     parser.add_argument("--tool", required=True)
+    parser.add_argument("--expect-optuna", help="version prefix the imported Optuna must have, e.g. 4.1")
     args, rest = parser.parse_known_args()
     TOOL = os.path.abspath(args.tool)
-    print("optuna", optuna.__version__, file=sys.stderr)
+    print("optuna", optuna.__version__, "from", os.path.dirname(optuna.__file__), file=sys.stderr)
+    # A PYTHONPATH that silently fell back to the system's Optuna would test the wrong one.
+    if args.expect_optuna and not (optuna.__version__ + ".").startswith(args.expect_optuna + "."):
+        sys.exit("expected Optuna %s, imported %s" % (args.expect_optuna, optuna.__version__))
     unittest.main(argv=[sys.argv[0], "-v", *rest])
 
 
