@@ -73,12 +73,15 @@ run_slurm() {
   "$build/slurm_bench" "$@"
 }
 
-# hpod's samplers next to Optuna 3.1's (driven through /usr/bin/python3): quality on five
+# hpod's samplers next to Optuna 3.1's (Debian 12's, /usr/bin/python3) and Optuna 4.1's
+# (Debian 13's, unpacked by scripts/optuna4.sh; HPOD_OPTUNA4=PYTHONPATH for another 4.x;
+# without either the benchmark drops its Optuna 4.x rows and says so): quality on five
 # test functions, ms per ask, peak RSS. Options: see tests/bench/sampler_bench.cpp, e.g.
-#   scripts/bench.sh samplers --mode speed --samplers tpe,tpe-mv,optuna-tpe --speed-n 1000
+#   scripts/bench.sh samplers --mode speed --samplers tpe,tpe-mv,optuna-tpe,optuna4-tpe --speed-n 1000
 run_samplers() {
   ninja -C "$build" -j2 sampler_bench >/dev/null
-  "$build/sampler_bench" "$@"
+  local optuna4=${HPOD_OPTUNA4:-$(bash "$here/scripts/optuna4.sh" path "$build" || true)}
+  "$build/sampler_bench" ${optuna4:+--optuna4 "$optuna4"} "$@"
 }
 
 case "$what" in

@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""Optuna 3.1's side of tests/bench/sampler_bench.cpp (run with /usr/bin/python3).
+"""Optuna's side of tests/bench/sampler_bench.cpp: Optuna 3.1 under /usr/bin/python3 (Debian 12's
+python3-optuna), or Optuna 4.1 with PYTHONPATH at Debian 13's python3-optuna unpacked
+(scripts/bench.sh does that).
 
 The functions below are the ones of tests/bench/bench_functions.hpp: same names, search
 spaces and formulas. Samplers arrive as the study file's "sampler" blocks (JSON), keyed by
@@ -8,6 +10,7 @@ the benchmark's sampler names. Results go to stdout as JSON; progress goes to st
   optuna_sampler_bench.py quality --samplers JSON --functions a,b --seeds 20 --trials 100
   optuna_sampler_bench.py speed   --samplers JSON --n 100,1000 --d 5,20 --asks 10 --asks-large 3
   optuna_sampler_bench.py memory  --samplers JSON --n 5000 --d 5,20 --asks 3
+  optuna_sampler_bench.py version
 """
 import argparse
 import json
@@ -109,7 +112,7 @@ def make_sampler(config, seed):
         if "weights" in cfg:
             cfg["weights"] = default_weights
         return optuna.samplers.TPESampler(seed=seed, **cfg)
-    raise SystemExit("optuna_sampler_bench.py: sampler type %r is not available in Optuna 3.1" % kind)
+    raise SystemExit("optuna_sampler_bench.py: sampler type %r is not available in Optuna %s" % (kind, optuna.__version__))
 
 
 def quality(args, samplers):
@@ -192,8 +195,8 @@ def memory_one(args, config):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["quality", "speed", "memory", "memory-one"])
-    ap.add_argument("--samplers", required=True, help="JSON: {name: sampler block} (memory-one: one block)")
+    ap.add_argument("mode", choices=["quality", "speed", "memory", "memory-one", "version"])
+    ap.add_argument("--samplers", default="{}", help="JSON: {name: sampler block} (memory-one: one block)")
     ap.add_argument("--functions", default=",".join(FUNCTIONS))
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--trials", type=int, default=100)
@@ -203,7 +206,9 @@ def main():
     ap.add_argument("--asks-large", type=int, default=3)
     args = ap.parse_args()
     samplers = json.loads(args.samplers)
-    if args.mode == "memory-one":
+    if args.mode == "version":
+        result = {"version": optuna.__version__}
+    elif args.mode == "memory-one":
         result = memory_one(args, samplers)
     else:
         result = {"quality": quality, "speed": speed, "memory": memory}[args.mode](args, samplers)

@@ -1,28 +1,35 @@
-// Sampler benchmark: hpod's samplers and Optuna 3.1's side by side in one run (Optuna
-// through tests/bench/optuna_sampler_bench.py under /usr/bin/python3).
+// Sampler benchmark: hpod's samplers and Optuna's side by side in one run. Two Optunas,
+// both through tests/bench/optuna_sampler_bench.py under /usr/bin/python3:
+//   optuna-*  Optuna 3.1, Debian 12's python3-optuna (installed);
+//   optuna4-* Optuna 4.x with PYTHONPATH=DIR (--optuna4 DIR): scripts/bench.sh unpacks
+//             Debian 13's python3-optuna 4.1 there. hpod's TPE follows 4.x (spec 4.9), so
+//             optuna4-* is the like-for-like reference; without --optuna4 those rows go.
 //
-//   sampler_bench [--mode quality|speed|memory|all] [--samplers tpe,tpe-mv,random,gp,optuna-tpe]
+//   sampler_bench [--mode quality|speed|memory|all] [--samplers tpe,tpe-mv,random,gp,optuna-tpe,...]
 //                 [--functions branin,...] [--seeds 20] [--trials 100]
 //                 [--speed-n 100,1000,5000] [--speed-d 5,20] [--asks 20]
-//                 [--python /usr/bin/python3] [--optuna-script PATH]
+//                 [--python /usr/bin/python3] [--optuna-script PATH] [--optuna4 DIR]
 //
 // quality: final best over `trials` trials for each seed; median, IQR, and a Mann–Whitney
-//          U test of each hpod sampler against Optuna's TPE.
+//          U test of each hpod TPE against its counterpart in each Optuna, and of Optuna
+//          4.x against Optuna 3.1.
 // speed:   ms per ask (ask + sampling of every parameter, then tell) with N completed
 //          trials, D parameters, univariate and multivariate TPE.
 // memory:  peak RSS of a child process running TPE asks at N = 5,000.
 //
 // A sampler is a row of kSamplers: name → engine (hpod / optuna) and factory JSON.
-// "gp" is not in the default list (Optuna 3.1 has no GPSampler to set it against); ask for
-// it: --samplers gp,tpe,random,optuna-tpe.
+// "gp" is not in the default list (neither Optuna here has a GPSampler to set it against);
+// ask for it: --samplers gp,tpe,random,optuna-tpe.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -43,7 +50,8 @@ namespace {
 
 struct SamplerEntry {
   std::string name;
-  std::string engine;  // "hpod", "hpod-3.1" (hpod's TPE with Optuna 3.1's estimator) or "optuna"
+  // "hpod", "hpod-3.1" (hpod's TPE with Optuna 3.1's estimator), "optuna" (3.1), "optuna4"
+  std::string engine;
   std::string config;  // the study file's "sampler" block (seed added per run)
 };
 
@@ -57,18 +65,33 @@ const std::vector<SamplerEntry> kSamplers = {
     {"optuna-tpe", "optuna", R"({"type": "tpe"})"},
     {"optuna-tpe-mv", "optuna", R"({"type": "tpe", "multivariate": true})"},
     {"optuna-random", "optuna", R"({"type": "random"})"},
+    {"optuna4-tpe", "optuna4", R"({"type": "tpe"})"},
+    {"optuna4-tpe-mv", "optuna4", R"({"type": "tpe", "multivariate": true})"},
+    {"optuna4-random", "optuna4", R"({"type": "random"})"},
 };
-// Optuna's counterpart of each hpod sampler: the speed table's ratio, and the quality
-// table's Mann–Whitney reference (optuna-tpe when the counterpart was not run).
-const std::map<std::string, std::string> kOptunaPeer = {{"tpe", "optuna-tpe"}, {"tpe-mv", "optuna-tpe-mv"}};
-const std::map<std::string, std::string> kQualityPeer = {{"tpe", "optuna-tpe"},
-                                                         {"tpe-mv", "optuna-tpe-mv"},
-                                                         {"tpe-3.1", "optuna-tpe"},
-                                                         {"tpe-mv-3.1", "optuna-tpe-mv"}};
+const std::vector<std::string> kOptunaEngines = {"optuna4", "optuna"};  // column order
+
+bool is_optuna(const std::string& engine) { return engine == "optuna" || engine == "optuna4"; }
+
+// The counterpart of a sampler in each Optuna engine: the speed table's ratios and the
+// quality table's Mann–Whitney references. A multivariate row falls back to the
+// univariate counterpart when that Optuna's multivariate sampler was not run.
+const std::map<std::string, std::map<std::string, std::string>> kPeers = {
+    {"tpe", {{"optuna4", "optuna4-tpe"}, {"optuna", "optuna-tpe"}}},
+    {"tpe-mv", {{"optuna4", "optuna4-tpe-mv"}, {"optuna", "optuna-tpe-mv"}}},
+    {"tpe-3.1", {{"optuna", "optuna-tpe"}}},
+    {"tpe-mv-3.1", {{"optuna", "optuna-tpe-mv"}}},
+    {"optuna4-tpe", {{"optuna", "optuna-tpe"}}},
+    {"optuna4-tpe-mv", {{"optuna", "optuna-tpe-mv"}}},
+};
+// hpod samplers timed against Optuna in the speed and memory modes.
+const std::vector<std::string> kTimed = {"tpe", "tpe-mv"};
 
 struct Flags {
   std::string mode = "all";
-  std::vector<std::string> samplers{"tpe", "tpe-mv", "random", "optuna-tpe"};
+  std::vector<std::string> samplers{"tpe",         "tpe-mv",        "random",        "optuna-tpe",
+                                    "optuna-tpe-mv", "optuna4-tpe", "optuna4-tpe-mv"};
+  bool samplers_given = false;
   std::vector<std::string> functions;
   int seeds = 20;
   int trials = 100;
@@ -80,6 +103,7 @@ struct Flags {
   int memory_n = 5000;
   std::string python = "/usr/bin/python3";
   std::string optuna_script = HPOD_BENCH_DIR "/optuna_sampler_bench.py";
+  std::string optuna4;  // PYTHONPATH holding Optuna 4.x; empty: no optuna4-* samplers
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -134,9 +158,21 @@ std::unique_ptr<Sampler> make(const SamplerEntry& e, std::optional<std::uint32_t
   return std::move(s).value();
 }
 
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The shell command that runs the Optuna script under an engine's Optuna.
+std::string optuna_command(const Flags& fl, const std::string& engine, const std::string& args) {
+  const std::string env = engine == "optuna4" ? "PYTHONPATH=" + shell_quote(fl.optuna4) + " " : "";
+  return env + fl.python + " " + fl.optuna_script + " " + args;
+}
+
 // Runs the Optuna script with arguments; returns its JSON output (stdout).
-json run_optuna(const Flags& fl, const std::string& args) {
-  const std::string cmd = fl.python + " " + fl.optuna_script + " " + args;
+json run_optuna(const Flags& fl, const std::string& engine, const std::string& args) {
+  const std::string cmd = optuna_command(fl, engine, args);
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) {
     std::cerr << "cannot run " << cmd << '\n';
@@ -158,17 +194,34 @@ json optuna_samplers_json(const std::vector<std::string>& names) {
   return j;
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+// The Optuna engine is wanted: one of its samplers is listed.
+bool with_engine(const Flags& fl, const std::string& engine) {
+  for (auto& s : fl.samplers)
+    if (entry(s).engine == engine) return true;
+  return false;
 }
 
-// Optuna columns are wanted (any optuna-* sampler listed).
-bool with_optuna(const Flags& fl) {
-  for (auto& s : fl.samplers)
-    if (entry(s).engine == "optuna") return true;
-  return false;
+// "Optuna 4.1.0": what the engine's Python imports, asked once per engine.
+std::string engine_label(const Flags& fl, const std::string& engine) {
+  static std::map<std::string, std::string> labels;
+  auto it = labels.find(engine);
+  if (it == labels.end())
+    it = labels.emplace(engine, "Optuna " + run_optuna(fl, engine, "version")["version"].get<std::string>()).first;
+  return it->second;
+}
+
+// The counterpart of `sampler` in `engine` that this run has results for, or "".
+std::string peer_of(const std::string& sampler, const std::string& engine, const std::set<std::string>& ran) {
+  auto p = kPeers.find(sampler);
+  if (p == kPeers.end() || !p->second.count(engine)) return "";
+  std::string peer = p->second.at(engine);
+  if (ran.count(peer)) return peer;
+  const std::string mv = "-mv";
+  if (peer.size() > mv.size() && peer.compare(peer.size() - mv.size(), mv.size(), mv) == 0) {
+    peer.resize(peer.size() - mv.size());
+    if (ran.count(peer)) return peer;
+  }
+  return "";
 }
 
 // ---------------------------------------------------------------------------- quality
@@ -188,22 +241,40 @@ double run_study(Sampler& sampler, const BenchFunction& fn, int trials) {
   return best;
 }
 
+std::string read_all(FILE* p) {
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  return out;
+}
+
 void quality(const Flags& fl) {
   auto functions = bench_functions();
   std::vector<std::string> fnames;
   for (auto& f : functions)
     if (fl.functions.empty() || std::find(fl.functions.begin(), fl.functions.end(), f.name) != fl.functions.end())
       fnames.push_back(f.name);
-  std::vector<std::string> optuna_names, hpod_names;
-  for (auto& s : fl.samplers) (entry(s).engine == "optuna" ? optuna_names : hpod_names).push_back(s);
+  std::vector<std::string> hpod_names;
+  std::map<std::string, std::vector<std::string>> optuna_names;  // engine → samplers
+  for (auto& s : fl.samplers) {
+    const std::string& engine = entry(s).engine;
+    (is_optuna(engine) ? optuna_names[engine] : hpod_names).push_back(s);
+  }
 
-  // Optuna runs in a child process while hpod's studies run here.
-  FILE* optuna_pipe = nullptr;
-  if (!optuna_names.empty()) {
-    const std::string cmd = fl.python + " " + fl.optuna_script + " quality --samplers " +
-                            shell_quote(optuna_samplers_json(optuna_names).dump()) + " --functions " + join(fnames) +
-                            " --seeds " + std::to_string(fl.seeds) + " --trials " + std::to_string(fl.trials);
-    optuna_pipe = popen(cmd.c_str(), "r");
+  // Each Optuna runs in a child process while hpod's studies run here (quality is not
+  // timed, so they may share the cores).
+  std::vector<std::pair<std::string, FILE*>> children;
+  for (auto& [engine, names] : optuna_names) {
+    const std::string cmd = optuna_command(
+        fl, engine,
+        "quality --samplers " + shell_quote(optuna_samplers_json(names).dump()) + " --functions " + join(fnames) +
+            " --seeds " + std::to_string(fl.seeds) + " --trials " + std::to_string(fl.trials));
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) {
+      std::cerr << "cannot run " << cmd << '\n';
+      std::exit(1);
+    }
+    children.emplace_back(engine, p);
   }
   std::map<std::string, std::map<std::string, std::vector<double>>> best;  // sampler → function → per seed
   for (auto& fn : functions) {
@@ -214,41 +285,48 @@ void quality(const Flags& fl) {
         best[s][fn.name].push_back(run_study(*sampler, fn, fl.trials));
       }
   }
-  if (optuna_pipe) {
-    std::string out;
-    char buf[4096];
-    for (std::size_t n; (n = fread(buf, 1, sizeof buf, optuna_pipe)) > 0;) out.append(buf, n);
-    if (pclose(optuna_pipe) != 0) {
-      std::cerr << "the Optuna quality run failed\n";
+  for (auto& [engine, p] : children) {
+    const std::string out = read_all(p);
+    if (pclose(p) != 0) {
+      std::cerr << "the " << engine << " quality run failed\n";
       std::exit(1);
     }
     const json parsed = json::parse(out);
     for (auto& [s, per_fn] : parsed.items())
       for (auto& [f, values] : per_fn.items()) best[s][f] = values.get<std::vector<double>>();
   }
+  std::set<std::string> ran;
+  for (auto& [s, unused] : best) ran.insert(s);
 
+  std::vector<std::string> engines;  // the Optuna columns of the table
+  for (auto& e : kOptunaEngines)
+    if (optuna_names.count(e)) engines.push_back(e);
   std::printf("\n== quality: final best after %d trials, %d seeds (minimisation) ==\n", fl.trials, fl.seeds);
-  std::printf("Mann-Whitney U (two-sided, normal approximation) of each hpod TPE against Optuna's\n"
-              "counterpart (univariate vs optuna-tpe, multivariate vs optuna-tpe-mv if run, else optuna-tpe);\n"
-              "target: p > 0.05 or hpod's median better. tpe-3.1 / tpe-mv-3.1: hpod with Optuna 3.1's\n"
-              "estimator rules (diagnosis only, not a study-file option).\n\n");
-  std::printf("%-17s %-14s %13s %13s %13s  %-14s %9s  %s\n", "function", "sampler", "median", "q25", "q75", "vs",
-              "p", "verdict");
+  std::printf("Mann-Whitney U (two-sided, normal approximation) of a row against its counterpart in each\n"
+              "Optuna (univariate vs *-tpe, multivariate vs *-tpe-mv if run, else *-tpe).\n");
+  for (auto& e : engines)
+    std::printf("  %s-*: %s%s\n", e.c_str(), engine_label(fl, e).c_str(),
+                e == "optuna4" ? " (the algorithm hpod's TPE follows)" : " (Debian 12's python3-optuna)");
+  std::printf("target: p > 0.05, or the row's median is the better. tpe-3.1 / tpe-mv-3.1: hpod with Optuna\n"
+              "3.1's estimator rules (diagnosis only, not a study-file option).\n\n");
+  std::printf("%-17s %-15s %12s %12s %12s", "function", "sampler", "median", "q25", "q75");
+  for (auto& e : engines) std::printf("  %-15s %8s %-13s", ("vs " + engine_label(fl, e).substr(7)).c_str(), "p", "verdict");
+  std::printf("\n");
   for (auto& f : fnames) {
     for (auto& s : fl.samplers) {
       const auto& v = best[s][f];
-      std::printf("%-17s %-14s %13.6g %13.6g %13.6g", f.c_str(), s.c_str(), median(v), quantile(v, 0.25),
+      std::printf("%-17s %-15s %12.6g %12.6g %12.6g", f.c_str(), s.c_str(), median(v), quantile(v, 0.25),
                   quantile(v, 0.75));
-      auto peer = kQualityPeer.find(s);
-      if (peer != kQualityPeer.end()) {
-        const std::string ref = best.count(peer->second) ? peer->second : "optuna-tpe";
-        if (best.count(ref)) {
-          const auto& r = best[ref][f];
-          const MannWhitney mw = mann_whitney(v, r);
-          const bool better = median(v) <= median(r);
-          std::printf("  %-14s %9.3g  %s", ref.c_str(), mw.p,
-                      mw.p > 0.05 ? "same (p > 0.05)" : better ? "hpod better" : "HPOD WORSE");
+      for (auto& e : engines) {
+        const std::string ref = peer_of(s, e, ran);
+        if (ref.empty()) {
+          std::printf("  %-15s %8s %-13s", "", "", "");
+          continue;
         }
+        const auto& r = best[ref][f];
+        const MannWhitney mw = mann_whitney(v, r);
+        std::printf("  %-15s %8.3g %-13s", ref.c_str(), mw.p,
+                    mw.p > 0.05 ? "same" : median(v) <= median(r) ? "better" : "WORSE");
       }
       std::printf("\n");
     }
@@ -311,10 +389,16 @@ AskTiming time_asks(Sampler& sampler, InMemoryStudy& study, const SearchSpace& s
   return r;
 }
 
-void speed(const Flags& fl) {
-  std::vector<std::string> hpod_names;
+// hpod samplers of the speed and memory modes that are listed.
+std::vector<std::string> timed_samplers(const Flags& fl) {
+  std::vector<std::string> out;
   for (auto& s : fl.samplers)
-    if (entry(s).engine == "hpod" && kOptunaPeer.count(s)) hpod_names.push_back(s);
+    if (std::find(kTimed.begin(), kTimed.end(), s) != kTimed.end()) out.push_back(s);
+  return out;
+}
+
+void speed(const Flags& fl) {
+  const std::vector<std::string> hpod_names = timed_samplers(fl);
   std::map<std::string, json> hpod;  // "sampler/N/D" → timing
   for (auto& s : hpod_names)
     for (int n : fl.speed_n)
@@ -326,35 +410,48 @@ void speed(const Flags& fl) {
         const AskTiming t = time_asks(*sampler, study, space, fl.asks);
         hpod[s + "/" + std::to_string(n) + "/" + std::to_string(d)] = {{"first", t.first_ms}, {"mean", t.mean_ms}};
       }
-  // Optuna afterwards, not concurrently: the timings must not share the CPU.
-  std::vector<std::string> peers;
-  if (with_optuna(fl))
-    for (auto& s : hpod_names) peers.push_back(kOptunaPeer.at(s));
-  json optuna = json::object();
-  if (!peers.empty())
-    optuna = run_optuna(fl, "speed --samplers " + shell_quote(optuna_samplers_json(peers).dump()) + " --n " +
-                                join(fl.speed_n) + " --d " + join(fl.speed_d) + " --asks " +
-                                std::to_string(fl.optuna_asks) + " --asks-large " +
-                                std::to_string(fl.optuna_asks_large));
+  // Each Optuna afterwards, one at a time: the timings must not share the CPU.
+  std::vector<std::string> engines;
+  json optuna = json::object();  // peer → "N/D" → timing
+  for (auto& e : kOptunaEngines) {
+    if (!with_engine(fl, e)) continue;
+    engines.push_back(e);
+    std::vector<std::string> peers;
+    for (auto& s : hpod_names) peers.push_back(kPeers.at(s).at(e));
+    if (peers.empty()) continue;
+    json got = run_optuna(fl, e,
+                          "speed --samplers " + shell_quote(optuna_samplers_json(peers).dump()) + " --n " +
+                              join(fl.speed_n) + " --d " + join(fl.speed_d) + " --asks " +
+                              std::to_string(fl.optuna_asks) + " --asks-large " + std::to_string(fl.optuna_asks_large));
+    for (auto& [k, v] : got.items()) optuna[k] = v;
+  }
 
   std::printf("\n== speed: CPU ms per ask with N COMPLETE trials, D float parameters ==\n");
   std::printf("CPU time (the machine may be shared), median over asks. hpod: %d asks, each after a tell (incremental cache); 'cold' = the first ask, which\n"
-              "builds the cache over all N trials. Optuna 3.1 (in-memory storage): %d asks (%d at\n"
+              "builds the cache over all N trials. Optuna (in-memory storage): %d asks (%d at\n"
               "N >= 5000, to keep time sane); an ask = study.ask() + every suggest_float.\n"
               "hpod's sum-exp/erf kernels: %s.\n\n",
               fl.asks, fl.optuna_asks, fl.optuna_asks_large, tpe::sum_exp_uses_avx2() ? "AVX2+FMA" : "portable");
-  std::printf("%-8s %6s %4s %12s %12s %14s %10s\n", "sampler", "N", "D", "hpod ms", "hpod cold", "optuna ms",
-              "speed-up");
+  std::printf("%-8s %6s %4s %10s %10s", "sampler", "N", "D", "hpod ms", "hpod cold");
+  for (auto& e : engines) {
+    const std::string label = engine_label(fl, e);
+    std::printf(" %14s %9s", (label + " ms").c_str(), "speed-up");
+  }
+  std::printf("\n");
   for (auto& s : hpod_names)
     for (int n : fl.speed_n)
       for (int d : fl.speed_d) {
         const std::string key = std::to_string(n) + "/" + std::to_string(d);
         const json& h = hpod[s + "/" + key];
-        const std::string peer = kOptunaPeer.at(s);
-        std::printf("%-8s %6d %4d %12.3f %12.3f", s.c_str(), n, d, h["mean"].get<double>(), h["first"].get<double>());
-        if (optuna.contains(peer) && optuna[peer].contains(key)) {
-          const double o = optuna[peer][key]["mean"].get<double>();
-          std::printf(" %14.1f %9.0fx", o, o / h["mean"].get<double>());
+        std::printf("%-8s %6d %4d %10.3f %10.3f", s.c_str(), n, d, h["mean"].get<double>(), h["first"].get<double>());
+        for (auto& e : engines) {
+          const std::string peer = kPeers.at(s).at(e);
+          if (optuna.contains(peer) && optuna[peer].contains(key)) {
+            const double o = optuna[peer][key]["mean"].get<double>();
+            std::printf(" %14.1f %8.0fx", o, o / h["mean"].get<double>());
+          } else {
+            std::printf(" %14s %9s", "", "");
+          }
         }
         std::printf("\n");
       }
@@ -384,8 +481,7 @@ void memory(const Flags& fl) {
   std::printf("\n== memory: peak RSS at N = %d COMPLETE trials, %d asks (a fresh process per row) ==\n",
               fl.memory_n, fl.asks);
   std::printf("%-8s %4s %14s %16s %16s\n", "sampler", "D", "study only MB", "peak w/ asks MB", "sampler MB");
-  for (auto& s : fl.samplers) {
-    if (entry(s).engine != "hpod" || !kOptunaPeer.count(s)) continue;
+  for (auto& s : timed_samplers(fl)) {
     for (int d : fl.speed_d) {
       // popen runs a shell, whose /proc/self/exe would be the shell: resolve it here.
       const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
@@ -399,15 +495,19 @@ void memory(const Flags& fl) {
                   (peak - before) / 1024.0);
     }
   }
-  if (!with_optuna(fl)) return;
-  json o = run_optuna(fl, "memory --samplers " + shell_quote(optuna_samplers_json({"optuna-tpe"}).dump()) + " --n " +
-                              std::to_string(fl.memory_n) + " --d " + join(fl.speed_d) + " --asks " +
-                              std::to_string(fl.optuna_asks_large));
-  for (auto& [key, v] : o["optuna-tpe"].items())
-    std::printf("%-8s %4s %14.1f %16.1f %16.1f   (Optuna 3.1, %s asks)\n", "optuna", key.c_str(),
-                v["before_kb"].get<double>() / 1024, v["peak_kb"].get<double>() / 1024,
-                (v["peak_kb"].get<double>() - v["before_kb"].get<double>()) / 1024,
-                std::to_string(fl.optuna_asks_large).c_str());
+  for (auto& e : kOptunaEngines) {
+    if (!with_engine(fl, e)) continue;
+    const std::string peer = kPeers.at("tpe").at(e);
+    json o = run_optuna(fl, e,
+                        "memory --samplers " + shell_quote(optuna_samplers_json({peer}).dump()) + " --n " +
+                            std::to_string(fl.memory_n) + " --d " + join(fl.speed_d) + " --asks " +
+                            std::to_string(fl.optuna_asks_large));
+    for (auto& [key, v] : o[peer].items())
+      std::printf("%-8s %4s %14.1f %16.1f %16.1f   (%s, %d asks)\n", e.c_str(), key.c_str(),
+                  v["before_kb"].get<double>() / 1024, v["peak_kb"].get<double>() / 1024,
+                  (v["peak_kb"].get<double>() - v["before_kb"].get<double>()) / 1024, engine_label(fl, e).c_str(),
+                  fl.optuna_asks_large);
+  }
 }
 
 }  // namespace
@@ -424,7 +524,10 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--mode") fl.mode = next();
-    else if (a == "--samplers") fl.samplers = split_list(next());
+    else if (a == "--samplers") {
+      fl.samplers = split_list(next());
+      fl.samplers_given = true;
+    }
     else if (a == "--functions") fl.functions = split_list(next());
     else if (a == "--seeds") fl.seeds = std::stoi(next());
     else if (a == "--trials") fl.trials = std::stoi(next());
@@ -436,12 +539,28 @@ int main(int argc, char** argv) {
     else if (a == "--memory-n") fl.memory_n = std::stoi(next());
     else if (a == "--python") fl.python = next();
     else if (a == "--optuna-script") fl.optuna_script = next();
+    else if (a == "--optuna4") fl.optuna4 = next();
     else {
       std::cerr << "unknown flag " << a << " (see the comment at the top of sampler_bench.cpp)\n";
       return 2;
     }
   }
   for (auto& s : fl.samplers) entry(s);  // validate names early
+  if (fl.optuna4.empty()) {
+    // Without Optuna 4.x the default list loses its optuna4-* rows; asked-for ones are an error.
+    std::vector<std::string> kept;
+    for (auto& s : fl.samplers) {
+      if (entry(s).engine != "optuna4") kept.push_back(s);
+      else if (fl.samplers_given) {
+        std::cerr << s << " needs --optuna4 DIR, a PYTHONPATH holding Optuna 4.x (scripts/bench.sh samplers unpacks "
+                     "Debian 13's python3-optuna there)\n";
+        return 2;
+      }
+    }
+    if (kept.size() != fl.samplers.size())
+      std::cerr << "no --optuna4 DIR: running without the Optuna 4.x rows\n";
+    fl.samplers = kept;
+  }
   if (fl.mode == "quality" || fl.mode == "all") quality(fl);
   if (fl.mode == "speed" || fl.mode == "all") speed(fl);
   if (fl.mode == "memory" || fl.mode == "all") memory(fl);
