@@ -2,9 +2,9 @@
 # Benchmarks (not tests): each prints its figures, hpod side by side with Optuna where
 # the issue asks for a ratio.
 #   scripts/bench.sh storage|samplers|gp|pruners|load|dashboard|orchestrator|slurm|all
-#   gp: GP sampler speed (ms per ask at N = 100/300/1000, D = 5/10, peak RSS), quality
-#       (GP vs random vs Optuna 3.1 TPE, 20 seeds x 100 trials) and the running-trials rule;
-#       options pass through, e.g. scripts/bench.sh gp speed --dims 10 --points 300
+#   gp: GP sampler speed (ms per ask at N = 100/300/1000, D = 5/10, peak RSS) and the
+#       running-trials rule; options pass through, e.g. scripts/bench.sh gp speed --dims 10
+#       --points 300. GP quality: scripts/bench.sh samplers --samplers gp,tpe,random,optuna-tpe
 # Builds Release into build/ first (BUILD_DIR to change it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

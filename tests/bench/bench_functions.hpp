@@ -78,11 +78,14 @@ inline double rosenbrock4(const Params& p) {
   return s;
 }
 
-inline double styblinski_tang8(const Params& p) {
+// Styblinski–Tang in d dimensions (x0..x{d-1}); minimum −39.166·d.
+inline double styblinski_tang(const Params& p, int d) {
   double s = 0;
-  for (double v : xs(p, 8)) s += v * v * v * v - 16 * v * v + 5 * v;
+  for (double v : xs(p, d)) s += v * v * v * v - 16 * v * v + 5 * v;
   return s / 2;
 }
+
+inline double styblinski_tang8(const Params& p) { return styblinski_tang(p, 8); }
 
 // Mixed: a float, a log float, a log int, a stepped int and a categorical.
 inline double mixed(const Params& p) {
