@@ -138,9 +138,10 @@ TEST_CASE("tpe history: cached equals rescanned at every step") {
           if (sort_above && !is_categorical(dist)) {
             REQUIRE(cb.parzen.sorted_rows.size() == 1);
             const auto& order = cb.parzen.sorted_rows[0];
+            const bool log_scale = is_log(dist);  // clang 14: no structured binding in a lambda
             const auto working = [&](int row) {
               const double v = cb.parzen.values(row, 0);
-              return is_log(dist) ? std::log(v) : v;
+              return log_scale ? std::log(v) : v;
             };
             std::vector<int> rows(order);
             std::sort(rows.begin(), rows.end());
