@@ -132,7 +132,11 @@ class BrowserTest(unittest.TestCase):
         page.wait_for("document.getElementById('connection').textContent === 'live'", 10, "the event stream")
         page.eval("window.__loaded_once = 42; 1")  # survives only if the page is never reloaded
 
-        # The running trials, with their executor, job id and node.
+        # The running trials, with their executor, job id and node. A trial is RUNNING from
+        # the moment it is planned; its job id arrives when the executor has started it.
+        page.wait_for("(() => { const rows = [...document.querySelectorAll('#running-table tbody tr')]; "
+                      "return rows.length === 2 && rows.every(r => r.cells[5].textContent !== ''); })()",
+                      10, "two running trials with their jobs")
         running = page.eval("[...document.querySelectorAll('#running-table tbody tr')].map(r => [...r.cells].map(c => c.textContent))")
         self.assertEqual(len(running), 2, running)
         for cells in running:
