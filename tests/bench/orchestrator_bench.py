@@ -28,7 +28,7 @@ def metric(text, name):
     return 0.0
 
 
-def run(hpod_bin, trials, parallel, sync, planned_ahead, kept_dirs):
+def run(hpod_bin, trials, parallel, sync, kept_dirs):
     harness.HPOD = os.path.abspath(hpod_bin)
     h = harness.Hpod(extra_config={"sqlite_synchronous": sync, "poll_interval_s": 1,
                                    "log": {"level": "warn"}}, keep=True).start()
@@ -64,7 +64,7 @@ def main():
         for sync in ("FULL", "NORMAL"):
             for parallel in (1, a.parallel):
                 rate, relaunch_ms, _, _ = run(a.hpod, a.trials if parallel > 1 else min(a.trials, 200), parallel, sync,
-                                              True, kept_dirs)
+                                              kept_dirs)
                 print("%-22s %10d %14.0f %22.2f" % (sync, parallel, rate, relaunch_ms), flush=True)
     finally:
         for d in kept_dirs:
