@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "samplers/tpe/erf_batch.hpp"
+#include "samplers/tpe/log1p_batch.hpp"
 
 namespace hpod::tpe::truncnorm {
 
@@ -84,7 +85,9 @@ void log_gauss_mass_batch(const double* a, const double* b, double* out, std::si
     t[m + k] = -b[index[k]] * kInvSqrt2;
   }
   erf_batch(t.get(), e.get(), 2 * m);
-  for (std::size_t k = 0; k < m; ++k) out[index[k]] = std::log1p(-(0.5 + 0.5 * e[k]) - (0.5 + 0.5 * e[m + k]));
+  for (std::size_t k = 0; k < m; ++k) t[k] = -(0.5 + 0.5 * e[k]) - (0.5 + 0.5 * e[m + k]);
+  log1p_batch(t.get(), t.get(), m);
+  for (std::size_t k = 0; k < m; ++k) out[index[k]] = t[k];
 }
 
 double ndtri_exp(double y) {
