@@ -1,4 +1,4 @@
-// Run-time choice of the AVX2 + FMA code paths (sum_exp, erf_batch). Each such path has a
+// Run-time choice of the AVX2 + FMA code paths (sum_exp, erf_batch, log1p_batch). Each such path has a
 // portable twin doing the same fused operations in the same order, so results do not
 // depend on the CPU.
 #pragma once

@@ -3,8 +3,11 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <numbers>
 
 #include "samplers/tpe/cpu_features.hpp"
+#include "samplers/tpe/ln2_split.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -15,12 +18,11 @@ namespace hpod::tpe {
 
 namespace {
 
-constexpr double kLn2Hi = 0.693147180369123816490;  // ln 2 split so e·kLn2Hi is exact
-constexpr double kLn2Lo = 1.90821492927058770002e-10;
-constexpr double kSqrt2 = 1.4142135623730951;
-constexpr double kMinNormal = 2.2250738585072014e-308;
+constexpr double kSqrt2 = std::numbers::sqrt2;
+constexpr double kMinNormal = std::numeric_limits<double>::min();
 constexpr std::uint64_t kMantissa = 0x000FFFFFFFFFFFFFull;
 constexpr std::uint64_t kOneBits = 0x3FF0000000000000ull;
+constexpr double kTwo52 = 0x1p52;
 // 1/(2j+1) for j = 10 … 0 (Horner order in z = s²).
 constexpr double kInvOdd[11] = {1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13, 1.0 / 11,
                                 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3,  1.0};
@@ -54,8 +56,8 @@ __attribute__((target("avx2,fma"))) void log1p_avx2(const double* x, double* out
   const __m256d sqrt2 = _mm256_set1_pd(kSqrt2), min_normal = _mm256_set1_pd(kMinNormal);
   const __m256d ln2hi = _mm256_set1_pd(kLn2Hi), ln2lo = _mm256_set1_pd(kLn2Lo), bias = _mm256_set1_pd(1023.0);
   // The exponent field (0 … 2047) as a double: its bits under those of 2^52, minus 2^52.
-  const __m256d two52 = _mm256_set1_pd(4503599627370496.0);
-  const __m256i two52_bits = _mm256_set1_epi64x(static_cast<long long>(std::bit_cast<std::uint64_t>(4503599627370496.0)));
+  const __m256d two52 = _mm256_set1_pd(kTwo52);
+  const __m256i two52_bits = _mm256_set1_epi64x(static_cast<long long>(std::bit_cast<std::uint64_t>(kTwo52)));
   const __m256i mantissa = _mm256_set1_epi64x(static_cast<long long>(kMantissa));
   const __m256i one_bits = _mm256_set1_epi64x(static_cast<long long>(kOneBits));
   std::size_t i = 0;

@@ -1,6 +1,7 @@
 #include "samplers/tpe/sum_exp.hpp"
 
 #include "samplers/tpe/cpu_features.hpp"
+#include "samplers/tpe/ln2_split.hpp"
 
 #include <bit>
 #include <cmath>
@@ -16,8 +17,6 @@ namespace hpod::tpe {
 namespace {
 
 constexpr double kLog2e = 1.4426950408889634;
-constexpr double kLn2Hi = 0.693147180369123816490;  // ln 2 split so k·kLn2Hi is exact
-constexpr double kLn2Lo = 1.90821492927058770002e-10;
 constexpr double kFloor = -700.0;
 // 1/i! for i = 13 … 0 (Horner order).
 constexpr double kCoef[14] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
