@@ -170,22 +170,35 @@ std::string optuna_command(const Flags& fl, const std::string& engine, const std
   return env + fl.python + " " + fl.optuna_script + " " + args;
 }
 
-// Runs the Optuna script with arguments; returns its JSON output (stdout).
-json run_optuna(const Flags& fl, const std::string& engine, const std::string& args) {
-  const std::string cmd = optuna_command(fl, engine, args);
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) {
-    std::cerr << "cannot run " << cmd << '\n';
+// An Optuna script running in a child process; its JSON output (stdout) is read at finish.
+struct OptunaRun {
+  std::string cmd;
+  FILE* pipe;
+};
+
+OptunaRun start_optuna(const Flags& fl, const std::string& engine, const std::string& args) {
+  OptunaRun run{optuna_command(fl, engine, args), nullptr};
+  run.pipe = popen(run.cmd.c_str(), "r");
+  if (!run.pipe) {
+    std::cerr << "cannot run " << run.cmd << '\n';
     std::exit(1);
   }
+  return run;
+}
+
+json finish_optuna(const OptunaRun& run) {
   std::string out;
   char buf[4096];
-  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  if (pclose(p) != 0) {
-    std::cerr << "failed: " << cmd << '\n';
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, run.pipe)) > 0;) out.append(buf, n);
+  if (pclose(run.pipe) != 0) {
+    std::cerr << "failed: " << run.cmd << '\n';
     std::exit(1);
   }
   return json::parse(out);
+}
+
+json run_optuna(const Flags& fl, const std::string& engine, const std::string& args) {
+  return finish_optuna(start_optuna(fl, engine, args));
 }
 
 json optuna_samplers_json(const std::vector<std::string>& names) {
@@ -201,14 +214,16 @@ bool with_engine(const Flags& fl, const std::string& engine) {
   return false;
 }
 
-// "Optuna 4.1.0": what the engine's Python imports, asked once per engine.
-std::string engine_label(const Flags& fl, const std::string& engine) {
-  static std::map<std::string, std::string> labels;
-  auto it = labels.find(engine);
-  if (it == labels.end())
-    it = labels.emplace(engine, "Optuna " + run_optuna(fl, engine, "version")["version"].get<std::string>()).first;
+// "4.1.0": the version of the Optuna the engine's Python imports, asked once per engine.
+std::string engine_version(const Flags& fl, const std::string& engine) {
+  static std::map<std::string, std::string> versions;
+  auto it = versions.find(engine);
+  if (it == versions.end())
+    it = versions.emplace(engine, run_optuna(fl, engine, "version")["version"].get<std::string>()).first;
   return it->second;
 }
+
+std::string engine_label(const Flags& fl, const std::string& engine) { return "Optuna " + engine_version(fl, engine); }
 
 // The counterpart of `sampler` in `engine` that this run has results for, or "".
 std::string peer_of(const std::string& sampler, const std::string& engine, const std::set<std::string>& ran) {
@@ -241,13 +256,6 @@ double run_study(Sampler& sampler, const BenchFunction& fn, int trials) {
   return best;
 }
 
-std::string read_all(FILE* p) {
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  return out;
-}
-
 void quality(const Flags& fl) {
   auto functions = bench_functions();
   std::vector<std::string> fnames;
@@ -263,19 +271,12 @@ void quality(const Flags& fl) {
 
   // Each Optuna runs in a child process while hpod's studies run here (quality is not
   // timed, so they may share the cores).
-  std::vector<std::pair<std::string, FILE*>> children;
-  for (auto& [engine, names] : optuna_names) {
-    const std::string cmd = optuna_command(
+  std::vector<OptunaRun> children;
+  for (auto& [engine, names] : optuna_names)
+    children.push_back(start_optuna(
         fl, engine,
         "quality --samplers " + shell_quote(optuna_samplers_json(names).dump()) + " --functions " + join(fnames) +
-            " --seeds " + std::to_string(fl.seeds) + " --trials " + std::to_string(fl.trials));
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) {
-      std::cerr << "cannot run " << cmd << '\n';
-      std::exit(1);
-    }
-    children.emplace_back(engine, p);
-  }
+            " --seeds " + std::to_string(fl.seeds) + " --trials " + std::to_string(fl.trials)));
   std::map<std::string, std::map<std::string, std::vector<double>>> best;  // sampler → function → per seed
   for (auto& fn : functions) {
     if (std::find(fnames.begin(), fnames.end(), fn.name) == fnames.end()) continue;
@@ -285,13 +286,8 @@ void quality(const Flags& fl) {
         best[s][fn.name].push_back(run_study(*sampler, fn, fl.trials));
       }
   }
-  for (auto& [engine, p] : children) {
-    const std::string out = read_all(p);
-    if (pclose(p) != 0) {
-      std::cerr << "the " << engine << " quality run failed\n";
-      std::exit(1);
-    }
-    const json parsed = json::parse(out);
+  for (const OptunaRun& child : children) {
+    const json parsed = finish_optuna(child);
     for (auto& [s, per_fn] : parsed.items())
       for (auto& [f, values] : per_fn.items()) best[s][f] = values.get<std::vector<double>>();
   }
@@ -310,7 +306,7 @@ void quality(const Flags& fl) {
   std::printf("target: p > 0.05, or the row's median is the better. tpe-3.1 / tpe-mv-3.1: hpod with Optuna\n"
               "3.1's estimator rules (diagnosis only, not a study-file option).\n\n");
   std::printf("%-17s %-15s %12s %12s %12s", "function", "sampler", "median", "q25", "q75");
-  for (auto& e : engines) std::printf("  %-15s %8s %-13s", ("vs " + engine_label(fl, e).substr(7)).c_str(), "p", "verdict");
+  for (auto& e : engines) std::printf("  %-15s %8s %-13s", ("vs " + engine_version(fl, e)).c_str(), "p", "verdict");
   std::printf("\n");
   for (auto& f : fnames) {
     for (auto& s : fl.samplers) {
