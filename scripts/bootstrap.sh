@@ -47,7 +47,8 @@ if [ ! -e "$policy" ]; then
   $sudo chmod +x "$policy"
   added_policy=1
 fi
-cleanup() { [ "$added_policy" = 1 ] && $sudo rm -f "$policy"; }
+# A trap's status becomes the script's: never let "nothing to clean up" read as failure.
+cleanup() { if [ "$added_policy" = 1 ]; then $sudo rm -f "$policy" || true; fi; }
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
