@@ -40,7 +40,7 @@ fi
 
 # The Slurm and munge packages try to start their services on install; hpod's scripts run
 # them privately instead, so deny service starts while installing (unless a policy exists).
-policy=/usr/sbin/policy-rc.d
+policy=${HPOD_POLICY_RC:-/usr/sbin/policy-rc.d}  # overridable for tests/scripts/test_bootstrap.py
 added_policy=0
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null

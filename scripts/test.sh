@@ -12,6 +12,8 @@ cd "$here"
 export CCACHE_BASEDIR=$here
 failed=()
 step() { echo; echo "==== $*"; }
+# Root on a bare Debian image has no sudo; a sudo user needs it for the Slurm test cluster.
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 step "bootstrap"
 bash scripts/bootstrap.sh || { echo "bootstrap failed" >&2; exit 1; }
@@ -33,8 +35,8 @@ if [ "${HPOD_NO_SLURM:-0}" = 1 ]; then
   echo "HPOD_NO_SLURM=1: no cluster; slurm tests will be skipped"
   unset SLURM_CONF
 else
-  trap 'bash "$here/scripts/slurm-local.sh" stop --purge "$slurm_prefix"' EXIT
-  if slurm_env=$(bash scripts/slurm-local.sh start "$slurm_prefix"); then
+  trap 'as_root bash "$here/scripts/slurm-local.sh" stop --purge "$slurm_prefix"' EXIT
+  if slurm_env=$(as_root bash scripts/slurm-local.sh start "$slurm_prefix"); then
     eval "$slurm_env"
     echo "SLURM_CONF=$SLURM_CONF"
   else
@@ -52,7 +54,7 @@ if [ -n "${SLURM_CONF:-}" ]; then
   # No test may leave a job behind.
   left=$(timeout 30 squeue -h -o '%i %j %T' 2>&1)
   if [ -n "$left" ]; then echo "jobs left in the queue after the tests:"; echo "$left"; failed+=(slurm-leftover-jobs); fi
-  bash scripts/slurm-local.sh stop --purge "$slurm_prefix" && trap - EXIT
+  as_root bash scripts/slurm-local.sh stop --purge "$slurm_prefix" && trap - EXIT
 fi
 
 step "unit tests under ASan + UBSan (clang)"
