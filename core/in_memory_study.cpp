@@ -116,4 +116,15 @@ void InMemoryStudy::finish(int number, TrialState state, std::vector<double> val
   freeze(*t);
 }
 
+void InMemoryStudy::adopt_outcome(int number, TrialState state, std::vector<double> values,
+                                  std::optional<Timestamp> when) {
+  FrozenTrial* t = mutable_trial(number);
+  assert(t && is_finished(state));
+  if (!is_finished(t->state)) finished_.push_back(number);
+  t->state = state;
+  t->values = std::move(values);
+  if (when) t->datetime_complete = when;
+  freeze(*t);
+}
+
 }  // namespace hpod

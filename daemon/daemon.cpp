@@ -85,6 +85,8 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   ServiceOptions so_service;
   so_service.sampler_pool = &sampler_pool;
   so_service.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
+  so_service.warn = [](const std::string& m) { log::warn(m); };
+  so_service.error = [](const std::string& m) { log::error(m); };
   StudyService service(writer, events, so_service);
   if (Status st = service.load(**storage); !st.ok()) {
     log::error("loading " + cfg.database + ": " + st.message());

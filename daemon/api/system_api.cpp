@@ -24,7 +24,12 @@ std::string label_escape(const std::string& s) {
 
 void register_system_routes(Router& r, Api::Context& c) {
   r.add("GET", "/healthz", Access::kPublic, [&c](http::Request&, const PathParams&, std::shared_ptr<http::Responder> out) {
-    respond_json(*out, 200, json{{"status", "ok"}, {"studies", c.service.studies().size()}});
+    // 503 while writes cannot commit, so a monitor sees what clients see.
+    Status w = c.service.writable();
+    json body{{"status", w.ok() ? "ok" : c.service.sticky_error().ok() ? "degraded" : "failed"},
+              {"studies", c.service.studies().size()}};
+    if (!w.ok()) body["error"] = w.message();
+    respond_json(*out, w.ok() ? 200 : 503, body);
   });
 
   r.add("GET", "/metrics", Access::kAdmin, [&c](http::Request&, const PathParams&, std::shared_ptr<http::Responder> out) {

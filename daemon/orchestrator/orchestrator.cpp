@@ -249,7 +249,7 @@ void Orchestrator::start_trial(StudyRuntime& s) {
     }
     launch(*sp, r->number, r->token);
   };
-  if (s.waiting.empty() && st.ahead && st.ahead->first == static_cast<int>(s.study.size())) {
+  if (s.waiting.empty() && st.ahead && st.ahead->first == static_cast<int>(s.study.size()) + s.numbers_reserved) {
     std::map<std::string, TrialParam> params;
     for (auto& [name, v] : st.ahead->second) params[name] = TrialParam{v, s.spec->search_space.at(name)};
     st.ahead.reset();
@@ -275,7 +275,7 @@ void Orchestrator::plan_ahead(StudyRuntime& s) {
   st.planning_scheduled = false;
   if (!runs(s) || s.control != StudyControl::kRunning || !s.waiting.empty()) return;
   if (s.budget_exhausted(std::chrono::system_clock::now())) return;
-  int number = static_cast<int>(s.study.size()) + st.pending_starts;
+  int number = static_cast<int>(s.study.size()) + s.numbers_reserved;
   if (st.ahead && st.ahead->first == number) return;
   FrozenTrial next;
   next.number = number;

@@ -28,6 +28,7 @@ struct TrialRuntime {
   std::string token_sha256;                         // empty: no trial token (e.g. WAITING)
   std::chrono::steady_clock::time_point last_seen;  // last report, heartbeat or launch
   bool superseded = false;                          // re-run as another trial: not counted in the budget
+  bool adopted_foreign = false;                     // another program finished it in the file
   std::map<std::string, std::string> meta;          // hpod_trial_meta mirror (job, retry links, ...)
 };
 
@@ -49,6 +50,9 @@ struct StudyRuntime {
   std::chrono::system_clock::time_point started;    // for budget.timeout_s
   std::string last_error;                           // shown on the study (e.g. a refused launch)
   bool planning = false;                            // a sampler call is in flight (one at a time)
+  // Asks being planned hold the next trial numbers from the moment they start, so plans
+  // in flight together get distinct numbers (the sampler's per-trial seed).
+  int numbers_reserved = 0;
   std::deque<std::function<void()>> plan_queue;     // plans waiting for it
 
   const std::string& name() const { return study.name(); }

@@ -20,6 +20,17 @@ bool same_value(double a, double b) { return (std::isnan(a) && std::isnan(b)) ||
 
 std::string reason_json(const std::string& reason) { return json(reason).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
+// Inside a write: Conflict (and the file's row in `foreign`) if another program finished
+// the trial since hpod last wrote it.
+Status check_unfinished_in_file(Storage& st, std::int64_t id, std::optional<TrialRow>& foreign) {
+  auto row = st.read_trial(id);
+  if (!row.ok()) return row.status();
+  if (!is_finished(row->state)) return Status::OK();
+  foreign = *row;
+  return Status::Conflict("trial " + std::to_string(id) + " was finished by another program (" +
+                          trial_state_name(row->state) + " in the database); hpod keeps that outcome");
+}
+
 }  // namespace
 
 StudyService::StudyService(StorageWriter& writer, EventHub& events, ServiceOptions options)
@@ -170,7 +181,7 @@ void StudyService::set_control(StudyRuntime& s, StudyControl c, StatusCallback d
   s.meta["state"] = control_name(c);
   std::int64_t id = s.id;
   std::string name = control_name(c);
-  writer_.submit([id, name](Storage& st) { return st.set_study_meta(id, "state", name); }, std::move(done));
+  commit([id, name](Storage& st) { return st.set_study_meta(id, "state", name); }, std::move(done));
   events_.publish(s.name(), "study", study_summary_json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (observer_) observer_->on_control_changed(s);
 }
@@ -278,19 +289,22 @@ void StudyService::ask(StudyRuntime& s, Callback<AskResult> done) {
     s.waiting.pop_front();
     planned = *s.trial(queued);
   } else {
-    planned.number = static_cast<int>(s.study.size());
+    planned.number = static_cast<int>(s.study.size()) + s.numbers_reserved++;
   }
   planned.state = TrialState::kRunning;
   plan(s, planned, [this, sp = &s, planned, queued, done](Result<std::map<std::string, double>> params) mutable {
     StudyRuntime& s = *sp;
+    if (queued < 0) s.numbers_reserved--;
     auto now = SysClock::now();
     std::optional<std::string> why;
+    Status refused = params.ok() ? writable() : params.status();
     if (!params.ok()) why = params.status().message();
+    else if (!refused.ok()) why = refused.message();
     else if (auto w = s.why_no_new_trials(now)) why = *w;  // the state may have changed while planning
     else if (s.control == StudyControl::kPaused) why = "the study is paused";
     if (why) {
       if (queued >= 0) s.waiting.push_front(queued);
-      return done(params.ok() ? Status::FailedPrecondition(*why) : params.status());
+      return done(!refused.ok() ? refused : Status::FailedPrecondition(*why));
     }
     for (auto& [name, v] : *params) planned.params[name] = TrialParam{v, s.spec->search_space.at(name)};
     planned.datetime_start = now;
@@ -316,7 +330,7 @@ void StudyService::ask(StudyRuntime& s, Callback<AskResult> done) {
     std::string token_hash = s.trials[static_cast<std::size_t>(number)].token_sha256;
     std::map<std::string, TrialParam> new_params;
     for (auto& [name, _] : *params) new_params[name] = copy.params[name];
-    writer_.submit(
+    commit(
         [sid, copy, from_queue, token_hash, new_params](Storage& st) -> Status {
           if (from_queue) {
             HPOD_RETURN_IF_ERROR(st.set_trial_state(copy.id, TrialState::kRunning, copy.datetime_start));
@@ -339,6 +353,7 @@ void StudyService::enqueue(StudyRuntime& s, const std::map<std::string, ParamVal
   if (!s.spec) return done(Status::FailedPrecondition("study " + s.name() + " has no search space"));
   if (s.control == StudyControl::kStopped || s.control == StudyControl::kCompleted)
     return done(Status::FailedPrecondition("the study is " + std::string(control_name(s.control))));
+  if (Status w = writable(); !w.ok()) return done(w);
   FrozenTrial t;
   t.id = next_trial_id_;
   t.state = TrialState::kWaiting;
@@ -368,11 +383,11 @@ void StudyService::enqueue(StudyRuntime& s, const std::map<std::string, ParamVal
   publish_trial(s, added, "trial");
   FrozenTrial copy = added;
   std::int64_t sid = s.id;
-  writer_.submit([sid, copy](Storage& st) { return st.create_trial(sid, copy).status(); },
-                 [r, done](const Status& st) {
-                   if (!st.ok()) return done(st);
-                   done(r);
-                 });
+  commit([sid, copy](Storage& st) { return st.create_trial(sid, copy).status(); },
+         [r, done](const Status& st) {
+           if (!st.ok()) return done(st);
+           done(r);
+         });
 }
 
 void StudyService::create_trial_with_params(StudyRuntime& s, const std::map<std::string, TrialParam>& params,
@@ -390,7 +405,7 @@ void StudyService::create_trial_with_params(StudyRuntime& s, const std::map<std:
   FrozenTrial copy = added;
   std::int64_t sid = s.id;
   auto all_meta = s.trials[static_cast<std::size_t>(number)].meta;
-  writer_.submit(
+  commit(
       [sid, copy, all_meta](Storage& st) -> Status {
         auto id = st.create_trial(sid, copy);
         if (!id.ok()) return id.status();
@@ -414,12 +429,18 @@ void StudyService::report(std::int64_t trial_id, std::int64_t step, double value
   TrialRuntime& tr = s->trials[static_cast<std::size_t>(t->number)];
   tr.last_seen = std::chrono::steady_clock::now();
   if (auto existing = t->intermediate_values.at(step)) {
-    // A client retrying a report it got no answer for gets the same answer; a different
-    // value for a reported step is a mistake worth saying.
-    if (same_value(*existing, value)) return done(ReportResult{false, t->state});
-    return done(Status::Conflict("step " + std::to_string(step) + " of trial " + std::to_string(trial_id) +
-                                 " was already reported with value " + json_number(*existing)));
+    // A client retrying a report it got no answer for gets the same answer, once the
+    // original write committed; a different value for a reported step is a mistake worth
+    // saying.
+    if (!same_value(*existing, value))
+      return done(Status::Conflict("step " + std::to_string(step) + " of trial " + std::to_string(trial_id) +
+                                   " was already reported with value " + json_number(*existing)));
+    return after_pending_writes(*s, t->number, [done](const Status& st) {
+      if (!st.ok()) return done(st);
+      done(ReportResult{false, TrialState::kRunning});
+    });
   }
+  if (Status w = writable(); !w.ok()) return done(w);
   t->intermediate_values.insert(step, value);
   counters_.reports++;
   PruneDecision d;
@@ -441,8 +462,10 @@ void StudyService::report(std::int64_t trial_id, std::int64_t step, double value
   bool pruned = d.prune;
   auto attrs = d.system_attrs;
   if (pruned) attrs.emplace_back("pruned_at_step", std::to_string(step));
-  writer_.submit(
-      [id, step, value, attrs, pruned, values, now](Storage& st) -> Status {
+  auto foreign = std::make_shared<std::optional<TrialRow>>();
+  commit(
+      [id, step, value, attrs, pruned, values, now, foreign](Storage& st) -> Status {
+        HPOD_RETURN_IF_ERROR(check_unfinished_in_file(st, id, *foreign));
         HPOD_RETURN_IF_ERROR(st.add_intermediate_value(id, step, value));
         for (auto& [k, v] : attrs) HPOD_RETURN_IF_ERROR(st.set_trial_system_attr(id, k, v));
         if (pruned) HPOD_RETURN_IF_ERROR(st.finish_trial(id, TrialState::kPruned, values, now));
@@ -451,7 +474,8 @@ void StudyService::report(std::int64_t trial_id, std::int64_t step, double value
       [done, pruned](const Status& st) {
         if (!st.ok()) return done(st);
         done(ReportResult{pruned, pruned ? TrialState::kPruned : TrialState::kRunning});
-      });
+      },
+      foreign, s, t->number);
   if (pruned) {
     if (observer_) observer_->on_trial_finished(*s, t->number);
     maybe_complete(*s);
@@ -466,9 +490,34 @@ void StudyService::tell(std::int64_t trial_id, TellRequest req, Callback<TrialSt
   if (ct->state != TrialState::kRunning) {
     bool same = ct->state == req.state &&
                 (req.state != TrialState::kComplete || (ct->value() && same_value(*ct->value(), *req.value)));
-    if (same) return done(ct->state);  // a retried tell
-    return done(Status::Conflict("trial " + std::to_string(trial_id) + " is already " + trial_state_name(ct->state)));
+    if (!same || s->trials[static_cast<std::size_t>(ct->number)].adopted_foreign)
+      return done(Status::Conflict("trial " + std::to_string(trial_id) + " is already " + trial_state_name(ct->state)));
+    // A retried tell, or a tell of PRUNED after a report pruned the trial: the answer waits
+    // for the original write, and attributes it brings are stored, not dropped.
+    TrialState state = ct->state;
+    std::map<std::string, std::string> changed;
+    for (auto& [k, v] : req.user_attrs) {
+      auto it = ct->user_attrs.find(k);
+      if (it == ct->user_attrs.end() || it->second != v) changed[k] = v;
+    }
+    auto answer = [done, state](const Status& st) {
+      if (!st.ok()) return done(st);
+      done(state);
+    };
+    if (changed.empty()) return after_pending_writes(*s, ct->number, answer);
+    if (Status w = writable(); !w.ok()) return done(w);
+    FrozenTrial* t = s->study.mutable_trial(ct->number);
+    for (auto& [k, v] : changed) t->user_attrs[k] = v;
+    publish_trial(*s, *t, "trial");
+    std::int64_t id = t->id;
+    return commit(
+        [id, changed](Storage& st) -> Status {
+          for (auto& [k, v] : changed) HPOD_RETURN_IF_ERROR(st.set_trial_user_attr(id, k, v));
+          return Status::OK();
+        },
+        answer);
   }
+  if (Status w = writable(); !w.ok()) return done(w);
   counters_.tells++;
   std::map<std::string, std::string> sys;
   std::vector<double> values;
@@ -495,6 +544,7 @@ void StudyService::tell(std::int64_t trial_id, TellRequest req, Callback<TrialSt
 void StudyService::kill_trial(StudyRuntime& s, int number, const std::string& reason, StatusCallback done) {
   const FrozenTrial* t = s.trial(number);
   bool was_running = t && t->state == TrialState::kRunning;
+  if (Status w = writable(); was_running && !w.ok()) return done(w);
   finish_internal(s, number, TrialState::kFail, {}, {{"fail_reason", reason_json(reason)}}, {}, std::move(done));
   if (observer_ && was_running) observer_->on_trial_killed(s, number);
 }
@@ -511,11 +561,11 @@ void StudyService::rotate_token(StudyRuntime& s, int number, Callback<std::strin
   token_index_[tr.token_sha256] = t->id;
   std::int64_t id = t->id;
   std::string hash = tr.token_sha256;
-  writer_.submit([id, hash](Storage& st) { return st.set_trial_meta(id, "token_sha256", hash); },
-                 [done, token](const Status& st) {
-                   if (!st.ok()) return done(st);
-                   done(token);
-                 });
+  commit([id, hash](Storage& st) { return st.set_trial_meta(id, "token_sha256", hash); },
+         [done, token](const Status& st) {
+           if (!st.ok()) return done(st);
+           done(token);
+         });
 }
 
 Status StudyService::heartbeat(std::int64_t trial_id) {
@@ -546,13 +596,15 @@ void StudyService::finish_internal(StudyRuntime& s, int number, TrialState state
   publish_trial(s, *t, "trial");
   std::int64_t id = t->id;
   std::vector<double> stored = t->values;
-  writer_.submit(
-      [id, state, stored, system_attrs, user_attrs, now](Storage& st) -> Status {
+  auto foreign = std::make_shared<std::optional<TrialRow>>();
+  commit(
+      [id, state, stored, system_attrs, user_attrs, now, foreign](Storage& st) -> Status {
+        HPOD_RETURN_IF_ERROR(check_unfinished_in_file(st, id, *foreign));
         for (auto& [k, v] : system_attrs) HPOD_RETURN_IF_ERROR(st.set_trial_system_attr(id, k, v));
         for (auto& [k, v] : user_attrs) HPOD_RETURN_IF_ERROR(st.set_trial_user_attr(id, k, v));
         return st.finish_trial(id, state, stored, now);
       },
-      std::move(done));
+      std::move(done), foreign, &s, number);
   maybe_complete(s);
 }
 
@@ -562,7 +614,7 @@ void StudyService::set_trial_meta(StudyRuntime& s, int number, const std::string
   if (!t) return done(Status::NotFound("no trial " + std::to_string(number) + " in " + s.name()));
   s.trials[static_cast<std::size_t>(number)].meta[key] = value;
   std::int64_t id = t->id;
-  writer_.submit([id, key, value](Storage& st) { return st.set_trial_meta(id, key, value); }, std::move(done));
+  commit([id, key, value](Storage& st) { return st.set_trial_meta(id, key, value); }, std::move(done));
 }
 
 void StudyService::set_trial_system_attrs(StudyRuntime& s, int number, std::map<std::string, std::string> attrs,
@@ -571,7 +623,7 @@ void StudyService::set_trial_system_attrs(StudyRuntime& s, int number, std::map<
   if (!t) return done(Status::NotFound("no trial " + std::to_string(number) + " in " + s.name()));
   for (auto& [k, v] : attrs) t->system_attrs[k] = v;
   std::int64_t id = t->id;
-  writer_.submit(
+  commit(
       [id, attrs](Storage& st) -> Status {
         for (auto& [k, v] : attrs) HPOD_RETURN_IF_ERROR(st.set_trial_system_attr(id, k, v));
         return Status::OK();
@@ -588,7 +640,57 @@ void StudyService::maybe_complete(StudyRuntime& s) {
   if (s.running_count() > 0) return;
   bool budget_done = s.spec->budget.n_trials && s.finished_count() >= *s.spec->budget.n_trials;
   if (!budget_done) return;
-  set_control(s, StudyControl::kCompleted, [](const Status&) {});
+  set_control(s, StudyControl::kCompleted, [this, name = s.name()](const Status& st) {
+    if (!st.ok() && options_.warn) options_.warn("study " + name + ": recording its completion: " + st.message());
+  });
+}
+
+// ------------------------------------------------------------------------------ writes
+
+Status StudyService::writable() const {
+  if (!sticky_.ok()) return sticky_;
+  return writer_.health();
+}
+
+void StudyService::commit(StorageWriter::Op op, StatusCallback done, ForeignRow foreign, StudyRuntime* s, int number) {
+  writer_.submit(std::move(op), [this, done = std::move(done), foreign, s, number](const Status& st) {
+    if (!st.ok()) {
+      if (foreign && *foreign && s) {
+        adopt_foreign(*s, number, **foreign);
+      } else if (sticky_.ok()) {
+        sticky_ = Status::Unavailable("hpod accepts no more writes: a write failed (" + st.message() +
+                                      "), so its memory and the database file may disagree; restart hpod to reload the file");
+        if (options_.error) options_.error(sticky_.message());
+      }
+    }
+    if (done) done(st);
+  });
+}
+
+void StudyService::after_pending_writes(StudyRuntime& s, int number, StatusCallback done) {
+  writer_.barrier([this, sp = &s, number, done = std::move(done)](const Status& st) {
+    if (!st.ok()) return done(st);
+    if (!sticky_.ok()) return done(sticky_);
+    if (sp->trials[static_cast<std::size_t>(number)].adopted_foreign)
+      return done(Status::Conflict("trial " + std::to_string(number) + " of " + sp->name() +
+                                   " was finished by another program; hpod keeps that outcome"));
+    done(Status::OK());
+  });
+}
+
+void StudyService::adopt_foreign(StudyRuntime& s, int number, const TrialRow& row) {
+  TrialRuntime& tr = s.trials[static_cast<std::size_t>(number)];
+  if (tr.adopted_foreign) return;
+  tr.adopted_foreign = true;
+  FrozenTrial* t = s.study.mutable_trial(number);
+  bool was_running = t->state == TrialState::kRunning;
+  s.study.adopt_outcome(number, row.state, row.values, row.datetime_complete);
+  if (options_.warn)
+    options_.warn("study " + s.name() + ": trial " + std::to_string(number) + " was finished by another program (" +
+                  trial_state_name(row.state) + " in the database); hpod adopts that outcome and writes no new state for it");
+  publish_trial(s, *t, "trial");
+  if (was_running && observer_) observer_->on_trial_finished(s, number);
+  maybe_complete(s);
 }
 
 }  // namespace hpod

@@ -2,6 +2,13 @@
 // orchestrator. Every method runs on the owner thread. State changes apply in memory at
 // once (so decisions never read SQLite); their writes go to the StorageWriter, and a
 // callback reports the outcome only once the write is durable.
+//
+// Never say "stored" about what is not: a request that repeats one whose write is still
+// on its way (a client's retry) is answered only after that write committed, and a write
+// the database refuses for good (memory and file now disagree) puts the service into a
+// sticky error state in which it accepts no more writes until hpod is restarted and
+// reloads the file (leveldb's bg_error_). Trials finished by another program in the file
+// are adopted as that program left them, never overwritten.
 #pragma once
 
 #include <chrono>
@@ -70,6 +77,8 @@ struct ServiceOptions {
   // pool, plans run inline (tests, fuzzing).
   WorkerPool* sampler_pool = nullptr;
   std::function<void(std::function<void()>)> post;
+  // Log hooks (the daemon's logger); may be empty.
+  std::function<void(const std::string&)> warn, error;
 };
 
 class StudyService {
@@ -117,6 +126,11 @@ class StudyService {
   // when hpod (re)launches a trial whose token it no longer knows, e.g. after a restart.
   void rotate_token(StudyRuntime& s, int number, Callback<std::string> done);
 
+  // OK, or Unavailable saying why writes are refused now: the database is locked or failing
+  // (transient), or a write failed for good (sticky until restart).
+  Status writable() const;
+  const Status& sticky_error() const { return sticky_; }
+
   // ---- authentication
   TrialAccess trial_access(std::int64_t trial_id, const std::string& token_sha256) const;
 
@@ -145,6 +159,16 @@ class StudyService {
   AskResult start_trial(StudyRuntime& s, int number, std::map<std::string, std::string> meta);
   Status check_plan(const StudyRuntime& s, const FrozenTrial& trial, const std::map<std::string, double>& params) const;
   void plan_done(StudyRuntime& s);
+  // Submits a write whose change memory already holds. A write refused because another
+  // program finished the trial (`foreign` filled) adopts that outcome; any other failure
+  // makes the service's error sticky.
+  using ForeignRow = std::shared_ptr<std::optional<TrialRow>>;
+  void commit(StorageWriter::Op op, StatusCallback done, ForeignRow foreign = nullptr, StudyRuntime* s = nullptr,
+              int number = -1);
+  void adopt_foreign(StudyRuntime& s, int number, const TrialRow& row);
+  // Answers a retried request once every write before it committed (the one it repeats
+  // among them): `done` gets the error if that write failed or the trial was adopted.
+  void after_pending_writes(StudyRuntime& s, int number, StatusCallback done);
 
   StorageWriter& writer_;
   EventHub& events_;
@@ -156,6 +180,7 @@ class StudyService {
   std::map<std::string, bool, std::less<>> pending_names_;                      // studies being created
   std::int64_t next_trial_id_ = 1;
   Counters counters_;
+  Status sticky_;
 };
 
 // JSON text for a value in trial attributes and the API: numbers, or "NaN"/"Infinity"/

@@ -1,6 +1,7 @@
 // Storage on SQLite through SQLiteCpp: Optuna's tables, encodings and rules for a
 // foreign writer (spec §7, §8.5).
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <set>
@@ -41,6 +42,26 @@ std::optional<Timestamp> read_time(const SQLite::Column& c) {
   return parse_optuna_datetime(c.getString());
 }
 
+// Unavailable for what may pass (another program holds the write lock, an I/O error of a
+// network file system, a full disk): the writer retries those. IOError for the rest.
+Status storage_error(const std::string& what, const std::exception& e) {
+  if (auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
+    switch (se->getErrorCode()) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+      case SQLITE_IOERR:
+      case SQLITE_FULL:
+      case SQLITE_CANTOPEN:
+      case SQLITE_PROTOCOL:
+      case SQLITE_NOMEM:
+        return Status::Unavailable("storage: " + what + ": " + e.what());
+      default:
+        break;
+    }
+  }
+  return Status::IOError("storage: " + what + ": " + e.what());
+}
+
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(const StorageOptions& o)
@@ -48,7 +69,7 @@ class SqliteStorage final : public Storage {
 
   Status init() {
     return guard("open " + options_.path, [&]() -> Status {
-      db_.setBusyTimeout(10000);
+      db_.setBusyTimeout(options_.busy_timeout_ms);
       std::string mode = db_.execAndGet("PRAGMA journal_mode=WAL").getString();
       if (mode != "wal") return Status::IOError("cannot switch to WAL mode (journal_mode is " + mode + ")");
       if (options_.synchronous != "FULL" && options_.synchronous != "NORMAL")
@@ -116,7 +137,8 @@ class SqliteStorage final : public Storage {
       return Status::OK();
     } catch (const std::exception& e) {
       in_tx_ = false;
-      return Status::IOError(std::string("storage: transaction: ") + e.what());
+      for (auto& [_, st] : cache_) st->tryReset();
+      return storage_error("transaction", e);
     }
   }
 
@@ -159,6 +181,38 @@ class SqliteStorage final : public Storage {
     });
     if (!s.ok()) return s;
     return next;
+  }
+
+  Result<TrialRow> read_trial(std::int64_t trial_id) override {
+    TrialRow row;
+    bool found = false;
+    Status s = guard("read trial " + std::to_string(trial_id), [&]() -> Status {
+      auto& q = cached("SELECT state, datetime_complete FROM trials WHERE trial_id = ?");
+      q.bind(1, trial_id);
+      if (q.executeStep()) {
+        found = true;
+        auto state = trial_state_from_name(q.getColumn(0).getString());
+        if (!state) return Status::IOError("trial " + std::to_string(trial_id) + ": unknown state " + q.getColumn(0).getString());
+        row.state = *state;
+        row.datetime_complete = read_time(q.getColumn(1));
+      }
+      q.reset();
+      if (!found) return Status::OK();
+      auto& v = cached("SELECT objective, value, value_type FROM trial_values WHERE trial_id = ? ORDER BY objective");
+      v.bind(1, trial_id);
+      while (v.executeStep()) {
+        auto value = decode_value(v.getColumn(1), v.getColumn(2).getString());
+        if (!value) return Status::IOError("trial " + std::to_string(trial_id) + ": bad value row");
+        auto objective = static_cast<std::size_t>(v.getColumn(0).getInt());
+        if (row.values.size() <= objective) row.values.resize(objective + 1, NAN);
+        row.values[objective] = *value;
+      }
+      v.reset();
+      return Status::OK();
+    });
+    if (!s.ok()) return s;
+    if (!found) return Status::NotFound("no trial with id " + std::to_string(trial_id) + " in the database");
+    return row;
   }
 
   // ---------------------------------------------------------------- writes
@@ -273,11 +327,19 @@ class SqliteStorage final : public Storage {
     for (double v : values)
       if (std::isnan(v)) return Status::InvalidArgument("trial " + std::to_string(trial_id) + ": a NaN value cannot be stored");
     return in_transaction("finish trial " + std::to_string(trial_id), [&]() -> Status {
-      auto& up = cached("UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ?");
+      // Conditional, as Optuna's own update is: a trial another program finished meanwhile
+      // keeps what that program wrote.
+      auto& up = cached("UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? "
+                        "AND state IN ('RUNNING', 'WAITING')");
       up.bind(1, trial_state_name(state));
       up.bind(2, format_optuna_datetime(when));
       up.bind(3, trial_id);
-      if (up.exec() != 1) return Status::NotFound("no trial with id " + std::to_string(trial_id));
+      if (up.exec() != 1) {
+        auto row = read_trial(trial_id);
+        if (!row.ok()) return row.status();
+        return Status::Conflict("trial " + std::to_string(trial_id) + " is already " + trial_state_name(row->state) +
+                                " in the database");
+      }
       auto& del = cached("DELETE FROM trial_values WHERE trial_id = ?");
       del.bind(1, trial_id);
       del.exec();
@@ -323,7 +385,7 @@ class SqliteStorage final : public Storage {
       return f();
     } catch (const std::exception& e) {
       for (auto& [_, st] : cache_) st->tryReset();
-      return Status::IOError("storage: " + what + ": " + e.what());
+      return storage_error(what, e);
     }
   }
 

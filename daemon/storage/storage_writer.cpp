@@ -1,12 +1,12 @@
 #include "daemon/storage/storage_writer.hpp"
 
-#include <chrono>
+#include <algorithm>
 #include <vector>
 
 namespace hpod {
 
-StorageWriter::StorageWriter(Storage& storage, Post post, std::size_t max_batch)
-    : storage_(storage), post_(std::move(post)), max_batch_(max_batch), thread_([this] { run(); }) {}
+StorageWriter::StorageWriter(Storage& storage, Post post, StorageWriterOptions options)
+    : storage_(storage), post_(std::move(post)), options_(options), thread_([this] { run(); }) {}
 
 StorageWriter::~StorageWriter() { stop(); }
 
@@ -22,15 +22,23 @@ void StorageWriter::submit(Op op, Done done) {
   post_([done = std::move(done)] { done(Status::Unavailable("storage writer stopped: hpod is shutting down")); });
 }
 
+void StorageWriter::barrier(Done done) { submit(Op(), std::move(done)); }
+
 std::size_t StorageWriter::pending() const {
   std::lock_guard lock(mu_);
   return queue_.size() + in_commit_;
+}
+
+Status StorageWriter::health() const {
+  std::lock_guard lock(mu_);
+  return health_;
 }
 
 void StorageWriter::stop() {
   {
     std::lock_guard lock(mu_);
     if (stopping_ && !thread_.joinable()) return;
+    if (!stopping_) stop_requested_ = std::chrono::steady_clock::now();
     stopping_ = true;
     cv_.notify_one();
   }
@@ -42,6 +50,27 @@ WriterStats StorageWriter::stats() const {
   return stats_;
 }
 
+Status StorageWriter::commit_with_retry(const std::function<Status()>& body) {
+  auto delay = options_.retry_initial;
+  for (;;) {
+    Status st = storage_.transaction(body);
+    std::unique_lock lock(mu_);
+    if (st.code() != Status::Code::kUnavailable) {
+      health_ = Status::OK();
+      return st;
+    }
+    if (stopping_ && std::chrono::steady_clock::now() - stop_requested_ >= options_.stop_retry) {
+      health_ = st;
+      return Status::Unavailable("hpod is stopping and the database still refuses writes: " + st.message());
+    }
+    health_ = Status::Unavailable("writes are waiting for the database: " + st.message());
+    stats_.retried_commits++;
+    // stop() wakes the wait, so a stopping hpod does not sleep out a long back-off.
+    cv_.wait_for(lock, delay, [&] { return stopping_; });
+    delay = std::min(delay * 2, options_.retry_max);
+  }
+}
+
 void StorageWriter::run() {
   std::vector<std::pair<Op, Done>> batch;
   for (;;) {
@@ -50,7 +79,7 @@ void StorageWriter::run() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
       // Everything that queued up while the previous commit ran goes into this one.
-      while (!queue_.empty() && batch.size() < max_batch_) {
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -58,26 +87,32 @@ void StorageWriter::run() {
     }
     auto t0 = std::chrono::steady_clock::now();
     std::vector<Status> results(batch.size());
-    Status st = storage_.transaction([&] {
-      for (std::size_t i = 0; i < batch.size(); ++i) HPOD_RETURN_IF_ERROR(batch[i].first(storage_));
-      return Status::OK();
-    });
-    if (!st.ok() && batch.size() > 1) {
-      // One bad write must not fail its neighbours: retry each in its own transaction.
-      for (std::size_t i = 0; i < batch.size(); ++i)
-        results[i] = storage_.transaction([&] { return batch[i].first(storage_); });
-    } else {
-      for (auto& r : results) r = st;
+    std::size_t writes = 0;
+    for (auto& b : batch) writes += b.first ? 1 : 0;
+    if (writes > 0) {
+      Status st = commit_with_retry([&] {
+        for (auto& b : batch)
+          if (b.first) HPOD_RETURN_IF_ERROR(b.first(storage_));
+        return Status::OK();
+      });
+      if (!st.ok() && writes > 1) {
+        // One bad write must not fail its neighbours: retry each in its own transaction.
+        for (std::size_t i = 0; i < batch.size(); ++i)
+          if (batch[i].first) results[i] = commit_with_retry([&] { return batch[i].first(storage_); });
+      } else {
+        for (std::size_t i = 0; i < batch.size(); ++i)
+          if (batch[i].first) results[i] = st;
+      }
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::size_t failed = 0;
     for (auto& r : results) failed += r.ok() ? 0 : 1;
     {
       std::lock_guard lock(mu_);
-      stats_.ops += batch.size();
-      stats_.batches++;
+      stats_.ops += writes;
+      if (writes > 0) stats_.batches++;
       stats_.failed_ops += failed;
-      stats_.max_batch = std::max<std::uint64_t>(stats_.max_batch, batch.size());
+      stats_.max_batch = std::max<std::uint64_t>(stats_.max_batch, writes);
       stats_.commit_seconds_total += secs;
     }
     // One post for the whole batch keeps the owner thread's queue short.

@@ -32,6 +32,10 @@ class InMemoryStudy final : public StudyView {
   // Moves a RUNNING/WAITING trial to a finished state; records it in finished_order.
   // PRUNED with no values given takes the last non-NaN intermediate value, as Optuna.
   void finish(int number, TrialState state, std::vector<double> values, Timestamp when);
+  // Replaces a finished trial's outcome with the one another program wrote to the file
+  // (hpod adopts it); a RUNNING trial is finished with it. Its place in finished_order
+  // stays where it first finished.
+  void adopt_outcome(int number, TrialState state, std::vector<double> values, std::optional<Timestamp> when);
 
   std::size_t size() const { return trials_.size(); }
 

@@ -29,6 +29,9 @@ struct StorageOptions {
   // PRAGMA synchronous in WAL mode: "FULL" survives power loss, "NORMAL" survives a crash
   // of the process (not of the OS).
   std::string synchronous = "FULL";
+  // How long a write waits for another program's lock before it fails (and the storage
+  // writer retries it).
+  int busy_timeout_ms = 10000;
   // Written into version_info.library_version of a new file.
   std::string library_version = "hpod-0.1.0";
 };
@@ -43,6 +46,14 @@ struct StoredStudy {
   std::vector<FrozenTrial> trials;                   // in number order
   // hpod_trial_meta, by trial number: key → text
   std::map<int, std::map<std::string, std::string>> trial_meta;
+};
+
+// A trial's row as the file has it now: another program (optuna-dashboard, an Optuna
+// worker) may have finished a trial that hpod still runs.
+struct TrialRow {
+  TrialState state = TrialState::kRunning;
+  std::vector<double> values;
+  std::optional<Timestamp> datetime_complete;
 };
 
 // Optuna's datetime text: naive local time "YYYY-MM-DD HH:MM:SS.ffffff" (spec §7).
@@ -72,6 +83,7 @@ class Storage {
   // max(trial_id) + 1 over the whole file: hpod is the single writer and numbers trials
   // itself, so it can assign ids before the insert commits.
   virtual Result<std::int64_t> next_trial_id() = 0;
+  virtual Result<TrialRow> read_trial(std::int64_t trial_id) = 0;
 
   // ---- writes
   virtual Result<std::int64_t> create_study(const std::string& name, const std::vector<StudyDirection>& directions) = 0;
@@ -87,8 +99,10 @@ class Storage {
   // NaN and ±inf are stored with Optuna's intermediate_value_type. A second value for a
   // step is ignored (Optuna's rule), not an error.
   virtual Status add_intermediate_value(std::int64_t trial_id, std::int64_t step, double value) = 0;
-  // Sets the state, values (replacing any) and datetime_complete. A NaN value is refused:
-  // the caller turns such a trial into FAIL, as Optuna does.
+  // Sets the state, values (replacing any) and datetime_complete of a RUNNING or WAITING
+  // trial; Conflict if the file has it finished already (by another program: Optuna's
+  // updates are conditional on the state too). A NaN value is refused: the caller turns
+  // such a trial into FAIL, as Optuna does.
   virtual Status finish_trial(std::int64_t trial_id, TrialState state, const std::vector<double>& values,
                               Timestamp datetime_complete) = 0;
   // Changes the state only (WAITING → RUNNING, with datetime_start).
