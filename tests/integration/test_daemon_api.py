@@ -125,6 +125,20 @@ class StudiesTest(ApiTest):
         s, a = self.req("GET", "/api/v1/studies/enq/trials?state=RUNNING")
         self.assertEqual(a["total"], 1)
 
+    def test_concurrent_asks_on_a_seeded_study_get_distinct_parameters(self):
+        for sampler in ({"type": "random", "seed": 42}, {"type": "tpe", "seed": 42}):
+            name = "par-" + sampler["type"]
+            self.study(name, sampler=sampler)
+            asked = []
+            threads = [threading.Thread(target=lambda: asked.append(self.ask(name))) for _ in range(8)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(30)
+            self.assertEqual(len(asked), 8)
+            self.assertEqual(len({a["number"] for a in asked}), 8, asked)
+            self.assertEqual(len({(a["params"]["x"], a["params"]["y"]) for a in asked}), 8, asked)
+
 
 class TrialFlowTest(ApiTest):
     def test_report_tell_and_the_database(self):

@@ -92,6 +92,16 @@ class OrchestratorTest(unittest.TestCase):
         with open(os.path.join(self.run_dir("o-complete", 0), "exit_status")) as f:
             self.assertEqual(f.read().strip(), "0")
 
+    def test_a_seeded_study_runs_its_first_parallel_trials_with_distinct_parameters(self):
+        d = study("o-seeded", "complete", n_trials=4, max_parallel=4,
+                  extra_space={"x": {"type": "float", "low": 0, "high": 1}})
+        d["sampler"] = {"type": "tpe", "seed": 42}
+        self.submit(d)
+        self.wait_state("o-seeded", "completed")
+        xs = [t["params"]["x"] for t in self.trials("o-seeded")]
+        self.assertEqual(len(xs), 4)
+        self.assertEqual(len(set(xs)), 4, xs)
+
     def test_pruned_trial_is_killed_after_the_grace(self):
         self.submit(study("o-prune", "ignore_prune", pruner={"type": "threshold", "upper": 1.0}))
         rd = self.run_dir("o-prune", 0)
