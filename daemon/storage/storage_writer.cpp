@@ -65,8 +65,15 @@ Status StorageWriter::commit_with_retry(const std::function<Status()>& body) {
     }
     health_ = Status::Unavailable("writes are waiting for the database: " + st.message());
     stats_.retried_commits++;
-    // stop() wakes the wait, so a stopping hpod does not sleep out a long back-off.
-    cv_.wait_for(lock, delay, [&] { return stopping_; });
+    if (stopping_) {
+      // Still backing off (an error that returns at once must not become a busy loop),
+      // but no longer than it takes to reach the stop deadline.
+      lock.unlock();
+      std::this_thread::sleep_for(std::min(delay, options_.stop_retry));
+    } else {
+      // stop() wakes the wait, so a stopping hpod does not sleep out a long back-off.
+      cv_.wait_for(lock, delay, [&] { return stopping_; });
+    }
     delay = std::min(delay * 2, options_.retry_max);
   }
 }

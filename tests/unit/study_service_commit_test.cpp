@@ -289,3 +289,20 @@ TEST_CASE("asks planned together get distinct trial numbers, so a seeded study g
   CHECK(xs.size() == 8);
   CHECK(s.numbers_reserved == 0);
 }
+
+TEST_CASE("writes still waiting for the lock when hpod stops are reported failed, never acknowledged") {
+  CommitWorld w;
+  StudyRuntime& s = w.study(kPlainStudy);
+  AskResult t = w.ask(s);
+  OtherProgram other(w.path);
+  other.exec("BEGIN IMMEDIATE");
+  std::optional<Status> reported;
+  w.service->report(t.trial_id, 0, 0.5, [&](Result<ReportResult> r) { reported = r.status(); });
+  REQUIRE(w.run_until([&] { return w.writer->stats().retried_commits >= 2; }));
+  w.writer->stop();  // gives up after stop_retry (100 ms here)
+  REQUIRE(w.run_until([&] { return reported.has_value(); }));
+  CHECK(reported->code() == Status::Code::kUnavailable);
+  CHECK(reported->message().find("stopping") != std::string::npos);
+  other.exec("COMMIT");
+  CHECK(other.query_one("SELECT COUNT(*) FROM trial_intermediate_values") == "0");
+}
