@@ -3,7 +3,8 @@
 open the study, watch a new report and a new trial appear without a reload (each within a
 second of hpod publishing it, timed against the event stream read by this test), open a
 trial's details with its stdout, log out. A screenshot goes to tests/artifacts/.
-Then the open loopback mode: no tokens, no login."""
+Then the open loopback mode: no tokens, no login; study names Optuna allows but URLs do not
+like ("group/run 1", ".."); and the stdout/stderr tabs of a finished trial."""
 import http.client
 import json
 import os
@@ -16,7 +17,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdp  # noqa: E402
-from harness import Hpod, quadratic_study, reporting_study, wait_for  # noqa: E402
+from harness import Hpod, optuna_studies, quadratic_study, reporting_study, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARTIFACTS = os.environ.get("HPOD_ARTIFACTS", os.path.join(HERE, "..", "artifacts"))
@@ -232,6 +233,74 @@ class OpenModeBrowserTest(unittest.TestCase):
         finally:
             browser.close()
             hpod.cleanup()
+
+
+class StudyNamesAndLogsBrowserTest(unittest.TestCase):
+    """The page encodes study names in its URLs, hpod routes on the raw path: an Optuna
+    study named "group/run 1" opens; one named ".." (a dot segment the browser would
+    resolve into another endpoint) is refused by the page without a request. Switching a
+    finished trial's output tab shows that stream at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cdp.require()
+        cls.hpod = Hpod(admin=False)
+        optuna_studies(cls.hpod.db, ["group/run 1", ".."])
+        cls.hpod.start()
+        code = "import sys; print('hello from stdout'); sys.stderr.write('hello from stderr\\n')"
+        s, b = cls.hpod.submit({"name": "logs", "search_space": {"x": {"type": "float", "low": 0, "high": 1}},
+                                "sampler": {"type": "random"}, "pruner": {"type": "nop"}, "budget": {"n_trials": 1},
+                                "trial": {"command": [PYTHON, "-c", code], "max_retries": 0}})
+        assert s == 201, b
+        wait_for(lambda: cls.hpod.request("GET", "/api/v1/studies/logs/trials/0")[1].get("state") == "FAIL", 30,
+                 what="the trial to exit")
+        cls.browser = cdp.Browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.hpod.cleanup()
+
+    def api_requests(self, page):
+        return page.eval("performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)"
+                         ".filter(p => p.startsWith('/api/'))")
+
+    def test_a_study_named_with_a_slash_opens_and_dot_segments_call_nothing_else(self):
+        page = self.browser.new_page()
+        page.navigate(self.hpod.url + "/")
+        page.wait_for("!!document.querySelector('#studies-table tr[data-study=\"group/run 1\"]')", 15, "the studies list")
+        page.eval("document.querySelector('#studies-table tr[data-study=\"group/run 1\"] a').click(); 1")
+        page.wait_for("window.hpodRendered && document.querySelectorAll('#trial-table tr[data-number]').length === 3", 15,
+                      "the study page with its 3 trials")
+        self.assertEqual(page.eval("location.hash"), "#/study/group%2Frun%201")
+        self.assertIn("/api/v1/studies/group%2Frun%201/columns", self.api_requests(page))
+        for hash_ in ("#/study/..", "#/study/%2E%2E"):
+            page.eval("location.hash = '#/'; 1")
+            page.wait_for("!!document.getElementById('studies-table')", 10, "the studies list")
+            before = len(self.api_requests(page))
+            page.eval("location.hash = %s; 1" % json.dumps(hash_))
+            page.wait_for("document.getElementById('main').textContent.includes('Could not load the study')", 10,
+                          "the study page's refusal for " + hash_)
+            new = self.api_requests(page)[before:]
+            self.assertTrue(all(p.startswith("/api/v1/studies/") and p.count("/") >= 4 for p in new), (hash_, new))
+            self.assertFalse([p for p in new if p.rstrip("/") in ("/api/v1", "/api/v1/columns", "/api/v1/importance")],
+                             (hash_, new))
+        self.assertIn("cannot be opened in a browser", page.eval("document.getElementById('main').textContent"))
+        self.assertEqual(page.errors(), [])
+
+    def test_the_output_tabs_of_a_finished_trial_load_without_refresh(self):
+        page = self.browser.new_page()
+        page.navigate(self.hpod.url + "/#/study/logs/trial/0")
+        page.wait_for("!!document.getElementById('trial-log') && "
+                      "document.getElementById('trial-log').textContent.includes('hello from stdout')", 15, "stdout")
+        for stream in ("stderr", "stdout", "stderr"):
+            page.eval("[...document.querySelectorAll('#trial-detail .tab')].find(b => b.textContent === %s).click(); 1"
+                      % json.dumps(stream))
+            page.wait_for("document.getElementById('trial-log').textContent.includes('hello from %s')" % stream, 5,
+                          "the %s tab's text" % stream)
+            self.assertNotIn("hello from %s" % ("stdout" if stream == "stderr" else "stderr"),
+                             page.eval("document.getElementById('trial-log').textContent"))
+        self.assertEqual(page.errors(), [])
 
 
 if __name__ == "__main__":
