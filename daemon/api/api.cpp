@@ -106,6 +106,7 @@ Api::Api(StudyService& service, ApiOptions options)
   register_system_routes(router_, *ctx_);
   register_session_routes(router_, *ctx_);
   register_dashboard_routes(router_, *ctx_);
+  register_snapshot_routes(router_, *ctx_);
   register_study_routes(router_, *ctx_);
   register_trial_routes(router_, *ctx_);
 }
