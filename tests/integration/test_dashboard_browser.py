@@ -5,11 +5,15 @@ second of hpod publishing it, timed against the event stream read by this test),
 trial's details with its stdout, log out. A screenshot goes to tests/artifacts/.
 Then the open loopback mode: no tokens, no login; study names Optuna allows but URLs do not
 like ("group/run 1", ".."); and the stdout/stderr tabs of a finished trial."""
+import functools
 import http.client
+import http.server
 import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -301,6 +305,77 @@ class StudyNamesAndLogsBrowserTest(unittest.TestCase):
             self.assertNotIn("hello from %s" % ("stdout" if stream == "stderr" else "stderr"),
                              page.eval("document.getElementById('trial-log').textContent"))
         self.assertEqual(page.errors(), [])
+
+
+class OtherPortPagesBrowserTest(unittest.TestCase):
+    """Pages served by another port of the same host (browsers share cookies across ports,
+    and count them as the same site): one that plants hpod_session=junk with Path=/api, one
+    whose form posts the attacker's token to hpod's login as text/plain."""
+
+    @classmethod
+    def setUpClass(cls):
+        cdp.require()
+        cls.hpod = Hpod().start()
+        cls.hpod.submit(quadratic_study("ports", sampler={"type": "random"}, pruner={"type": "nop"}))
+        cls.site = tempfile.mkdtemp(prefix="hpod-other-port-")
+        with open(os.path.join(cls.site, "toss.html"), "w") as f:
+            f.write('<script>document.cookie = "hpod_session=junk; Path=/api"; document.title = "tossed";</script>')
+        open(os.path.join(cls.site, "favicon.ico"), "wb").close()  # no 404 in the console
+        # A text/plain form body "<name>=<value>" that is valid JSON with the token in it.
+        with open(os.path.join(cls.site, "login.html"), "w") as f:
+            f.write('<form id="f" method="POST" enctype="text/plain" action="%s/api/v1/session">'
+                    '<input type="hidden" name=\'{"token": "%s", "x": "\' value=\'"}\'></form>'
+                    '<script>document.getElementById("f").submit()</script>' % (cls.hpod.url, cls.hpod.ADMIN_TOKEN))
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=cls.site)
+        handler.log_message = lambda *a: None
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.other = "http://127.0.0.1:%d" % cls.server.server_address[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+        shutil.rmtree(cls.site, ignore_errors=True)
+        cls.hpod.cleanup()
+
+    def test_a_form_on_another_port_cannot_log_the_browser_in(self):
+        browser = cdp.Browser()
+        try:
+            page = browser.new_page()
+            page.navigate(self.other + "/login.html")
+            page.wait_for("location.href.startsWith(%s)" % json.dumps(self.hpod.url), 10, "the form posted to hpod")
+            page.wait_for("document.readyState === 'complete' && document.body.textContent.length > 0", 10, "hpod's answer")
+            self.assertIn("application/json", page.eval("document.body.textContent"))
+            page.navigate(self.hpod.url + "/")
+            page.wait_for("!!document.getElementById('token') || !!document.getElementById('studies-table')", 15, "the page")
+            self.assertTrue(page.eval("!!document.getElementById('token')"), "the browser was logged in by another page")
+        finally:
+            browser.close()
+
+    def test_a_cookie_planted_on_another_port_does_not_lock_the_admin_out(self):
+        browser = cdp.Browser()
+        try:
+            page = browser.new_page()
+            page.navigate(self.hpod.url + "/")
+            page.wait_for("!!document.getElementById('token')", 15, "the login form")
+            page.eval("document.getElementById('token').value = %s; document.querySelector('#login button').click(); 1"
+                      % json.dumps(self.hpod.ADMIN_TOKEN))
+            page.wait_for("!!document.querySelector('#studies-table tr[data-study=\"ports\"]')", 10, "the studies list")
+            page.navigate(self.other + "/toss.html")
+            page.wait_for("document.title === 'tossed'", 10, "the planted cookie")
+            cookies = browser.call("Storage.getCookies")["cookies"]
+            self.assertIn(("hpod_session", "junk", "/api"), [(c["name"], c["value"], c["path"]) for c in cookies])
+            page.navigate(self.hpod.url + "/#/study/ports")
+            page.wait_for("window.hpodRendered || !!document.getElementById('token')", 15, "the study page or the login form")
+            self.assertFalse(page.eval("!!document.getElementById('token')"), "the planted cookie logged the admin out")
+            page.wait_for("document.getElementById('connection').textContent === 'live'", 10, "the event stream")
+            # A state change with the cookie (and the CSRF token) goes through as well.
+            page.eval("[...document.querySelectorAll('#study-head button')].find(b => b.textContent === 'pause').click(); 1")
+            wait_for(lambda: self.hpod.request("GET", "/api/v1/studies/ports")[1]["state"] == "paused", 10, what="the study paused")
+            self.assertEqual(page.errors(), [])
+        finally:
+            browser.close()
 
 
 if __name__ == "__main__":
