@@ -307,6 +307,11 @@ class StudyNamesAndLogsBrowserTest(unittest.TestCase):
         self.assertEqual(page.errors(), [])
 
 
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 class OtherPortPagesBrowserTest(unittest.TestCase):
     """Pages served by another port of the same host (browsers share cookies across ports,
     and count them as the same site): one that plants hpod_session=junk with Path=/api, one
@@ -326,8 +331,7 @@ class OtherPortPagesBrowserTest(unittest.TestCase):
             f.write('<form id="f" method="POST" enctype="text/plain" action="%s/api/v1/session">'
                     '<input type="hidden" name=\'{"token": "%s", "x": "\' value=\'"}\'></form>'
                     '<script>document.getElementById("f").submit()</script>' % (cls.hpod.url, cls.hpod.ADMIN_TOKEN))
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=cls.site)
-        handler.log_message = lambda *a: None
+        handler = functools.partial(QuietFiles, directory=cls.site)
         cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=cls.server.serve_forever, daemon=True).start()
         cls.other = "http://127.0.0.1:%d" % cls.server.server_address[1]
