@@ -22,6 +22,7 @@
 #include "daemon/log.hpp"
 #include "daemon/worker_pool.hpp"
 #include "daemon/service/study_service.hpp"
+#include "daemon/storage/sqlite_files.hpp"
 #include "daemon/storage/storage_writer.hpp"
 
 namespace hpod {
@@ -114,6 +115,7 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   ao.admin_token_sha256 = cfg.admin_tokens_sha256;
   ao.asset = dashboard::find_asset;
   ao.runs_dir = oo.runs_dir;
+  ao.database_path = fs::absolute(cfg.database).string();
   ao.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
   ao.extra_metrics = [&writer, &server_ptr, &orchestrator_ptr]() {
     auto w = writer.stats();
@@ -248,6 +250,9 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   sampler_pool.stop();
   service.set_observer(nullptr);
   writer.stop();
+  // Closed first: the file can leave WAL mode only when no connection has it open.
+  storage->reset();
+  if (Status st = leave_wal_mode(cfg.database); !st.ok()) log::warn(st.message());
   log::info("stopped; database closed");
   return 0;
 }

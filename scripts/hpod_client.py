@@ -195,7 +195,7 @@ class Study:
 
     def ask(self):
         """A new trial (with its own token) planned by hpod's sampler."""
-        _, a = self._conn.request("POST", "/api/v1/studies/%s/ask" % urllib.parse.quote(self.name), {})
+        _, a = self._conn.request("POST", "/api/v1/studies/%s/ask" % urllib.parse.quote(self.name, safe=""), {})
         return Trial(self.url, a["trial_id"], a["token"], a["params"], a["number"], self.name)
 
     def tell(self, trial, value=None, state="complete", reason=""):
@@ -205,16 +205,16 @@ class Study:
         body = {"params": params}
         if user_attrs:
             body["user_attrs"] = user_attrs
-        _, a = self._conn.request("POST", "/api/v1/studies/%s/enqueue" % urllib.parse.quote(self.name), body)
+        _, a = self._conn.request("POST", "/api/v1/studies/%s/enqueue" % urllib.parse.quote(self.name, safe=""), body)
         return a
 
     def info(self):
-        _, a = self._conn.request("GET", "/api/v1/studies/%s" % urllib.parse.quote(self.name))
+        _, a = self._conn.request("GET", "/api/v1/studies/%s" % urllib.parse.quote(self.name, safe=""))
         return a
 
     def trials(self, state=None):
         q = "?state=" + state if state else ""
-        _, a = self._conn.request("GET", "/api/v1/studies/%s/trials%s" % (urllib.parse.quote(self.name), q))
+        _, a = self._conn.request("GET", "/api/v1/studies/%s/trials%s" % (urllib.parse.quote(self.name, safe=""), q))
         return a["trials"]
 
     @staticmethod

@@ -106,6 +106,7 @@ Api::Api(StudyService& service, ApiOptions options)
   register_system_routes(router_, *ctx_);
   register_session_routes(router_, *ctx_);
   register_dashboard_routes(router_, *ctx_);
+  register_snapshot_routes(router_, *ctx_);
   register_study_routes(router_, *ctx_);
   register_trial_routes(router_, *ctx_);
 }
@@ -187,8 +188,8 @@ std::optional<std::string> Api::browser_admin(const http::Request& req, bool& ad
     admin = true;
     return std::nullopt;
   }
-  auto sid = auth::cookie_value(req.cookie, kSessionCookie);
-  if (!sid || !sessions_.valid(*sid, SessionStore::Clock::now())) return std::nullopt;
+  auto sid = sessions_.find_live(req.cookie, req.secure, SessionStore::Clock::now());
+  if (!sid) return std::nullopt;
   if (!safe_method(req.method) && !csrf_matches(*sid, req.csrf))
     return "a state-changing request with the session cookie needs the session's " + std::string(kCsrfHeader) + " header";
   admin = true;

@@ -26,6 +26,8 @@ struct ApiOptions {
   std::function<bool(const std::string& path, std::string& content_type, std::string& body)> asset;
   // Absolute runs directory: the dashboard's log endpoint reads trial logs below it only.
   std::string runs_dir;
+  // The database file, for GET /api/v1/snapshot (a consistent copy). Empty: no snapshots.
+  std::string database_path;
   SessionOptions sessions;
   // Runs a function on the daemon's thread (its io_context). Work done on a background
   // thread hands its result back through it; without it such work runs inline.

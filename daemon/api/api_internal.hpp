@@ -30,5 +30,6 @@ void register_trial_routes(Router& r, Api::Context& c);
 void register_system_routes(Router& r, Api::Context& c);
 void register_session_routes(Router& r, Api::Context& c);
 void register_dashboard_routes(Router& r, Api::Context& c);
+void register_snapshot_routes(Router& r, Api::Context& c);
 
 }  // namespace hpod::api

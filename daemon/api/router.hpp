@@ -30,6 +30,7 @@ class Router {
 
   enum class Match { kFound, kNoPath, kNoMethod };
   // The route for (method, path); kNoMethod when the path exists with other methods.
+  // `path` is the path as sent (percent-encoded): captures are decoded segments.
   Match find(const std::string& method, const std::string& path, const Route*& route, PathParams& params) const;
   std::vector<std::string> methods_for(const std::string& path) const;
 

@@ -36,6 +36,12 @@ std::optional<std::chrono::seconds> SessionStore::remaining(std::string_view id,
   return std::chrono::duration_cast<std::chrono::seconds>(it->second - now);
 }
 
+std::optional<std::string> SessionStore::find_live(std::string_view cookie_header, bool secure, Clock::time_point now) {
+  for (auto& id : auth::cookie_values(cookie_header, session_cookie_name(secure)))
+    if (valid(id, now)) return id;
+  return std::nullopt;
+}
+
 bool SessionStore::remove(std::string_view id) { return sessions_.erase(auth::sha256_hex(id)) > 0; }
 
 void SessionStore::drop_expired(Clock::time_point now) {
@@ -50,8 +56,10 @@ bool csrf_matches(std::string_view session_id, std::string_view header_value) {
   return auth::constant_time_equal(csrf_token_for(session_id), header_value);
 }
 
+std::string_view session_cookie_name(bool secure) { return secure ? kSecureSessionCookie : kSessionCookie; }
+
 std::string session_cookie(std::string_view id, std::chrono::seconds max_age, bool secure) {
-  std::string c = std::string(kSessionCookie) + "=" + std::string(id) + "; Path=/; Max-Age=" +
+  std::string c = std::string(session_cookie_name(secure)) + "=" + std::string(id) + "; Path=/; Max-Age=" +
                   std::to_string(max_age.count()) + "; HttpOnly; SameSite=Strict";
   if (secure) c += "; Secure";
   return c;

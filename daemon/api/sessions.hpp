@@ -17,6 +17,9 @@
 namespace hpod::api {
 
 inline constexpr std::string_view kSessionCookie = "hpod_session";
+// Over TLS the cookie carries the __Host- prefix: browsers accept it only with Secure,
+// Path=/ and no Domain, so neither a sibling domain nor a plain-HTTP page can set one.
+inline constexpr std::string_view kSecureSessionCookie = "__Host-hpod_session";
 inline constexpr std::string_view kCsrfHeader = "X-Hpod-Csrf";
 
 struct SessionOptions {
@@ -41,6 +44,11 @@ class SessionStore {
   // Seconds left of a live session.
   std::optional<std::chrono::seconds> remaining(std::string_view id, Clock::time_point now);
   bool remove(std::string_view id);
+  // The id of a live session among the session cookies of a Cookie header. Every value
+  // is tried: a page on another port of this host can plant a cookie of the same name
+  // (with a longer Path, so browsers send it first), and reading only the first value
+  // would lock the admin out.
+  std::optional<std::string> find_live(std::string_view cookie_header, bool secure, Clock::time_point now);
   std::size_t size() const { return sessions_.size(); }
   // What is stored for `id` (its SHA-256), for tests that check no id is kept in clear.
   bool stores_key(std::string_view key) const { return sessions_.count(std::string(key)) > 0; }
@@ -57,6 +65,7 @@ class SessionStore {
 std::string csrf_token_for(std::string_view session_id);
 bool csrf_matches(std::string_view session_id, std::string_view header_value);
 
+std::string_view session_cookie_name(bool secure);
 // The Set-Cookie value that starts (or, with max_age 0, ends) a session.
 std::string session_cookie(std::string_view id, std::chrono::seconds max_age, bool secure);
 

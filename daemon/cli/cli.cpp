@@ -9,21 +9,29 @@ namespace hpod::cli {
 
 using json = nlohmann::json;
 
-std::optional<json> call(const Context& c, const std::string& method, const std::string& path, const std::string& body) {
-  http::Client client({c.url, c.token, 30, c.ca_file});
+std::optional<http::ClientResponse> call_raw(const Context& c, const std::string& method, const std::string& path,
+                                             const std::string& body, double timeout_s) {
+  http::Client client({c.url, c.token, timeout_s, c.ca_file});
   auto r = client.request(method, path, body);
   if (!r.ok()) {
     std::cerr << "hpoctl: " << r.status().message() << " (is hpod running at " << c.url << "?)\n";
     return std::nullopt;
   }
-  json j = json::parse(r->body, nullptr, false);
   if (r->status >= 400) {
+    json j = json::parse(r->body, nullptr, false);
     if (!j.is_discarded() && j.is_object())
       std::cerr << "hpoctl: " << r->status << " " << j.value("error", "") << ": " << j.value("detail", "") << "\n";
     else
       std::cerr << "hpoctl: HTTP " << r->status << "\n";
     return std::nullopt;
   }
+  return std::move(r).value();
+}
+
+std::optional<json> call(const Context& c, const std::string& method, const std::string& path, const std::string& body) {
+  auto r = call_raw(c, method, path, body, 30);
+  if (!r) return std::nullopt;
+  json j = json::parse(r->body, nullptr, false);
   if (j.is_discarded()) return json(r->body);
   return j;
 }

@@ -20,6 +20,9 @@ struct Context {
 // Calls hpod; on an error answer prints it (error and detail) to stderr and returns nullopt.
 std::optional<nlohmann::json> call(const Context& c, const std::string& method, const std::string& path,
                                    const std::string& body = "");
+// The same for a response that is not JSON (the body as received).
+std::optional<http::ClientResponse> call_raw(const Context& c, const std::string& method, const std::string& path,
+                                             const std::string& body, double timeout_s);
 std::string url_segment(const std::string& s);  // percent-encodes a study name for a path
 // "0.0123", "NaN", "-", for table cells.
 std::string format_value(const nlohmann::json& v);
@@ -29,5 +32,6 @@ std::string format_params(const nlohmann::json& params, std::size_t max_width = 
 std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
 int cmd_tail(const Context& c, const std::string& study);
+int cmd_snapshot(const Context& c, const std::string& file);
 
 }  // namespace hpod::cli

@@ -35,6 +35,8 @@ commands:
   export STUDY [--format csv|json] [--output FILE]
                                 every trial with its parameters, for a spreadsheet or pandas
   tail STUDY                    follow a study live (Ctrl-C to quit)
+  snapshot FILE                 a consistent copy of the running hpod's database (rollback-journal
+                                mode: Optuna and optuna-dashboard open it); FILE must not exist
 
 The URL defaults to $HPOD_URL, then the config file's "url", then http://127.0.0.1:8470.
 The token: --token, $HPOD_TOKEN, then the config file's "token".
@@ -283,6 +285,7 @@ int main(int argc, char** argv) {
     if (format != "csv" && format != "json") return usage_error("--format must be csv or json");
     return cmd_export(c, args[1], format, flag("--output"));
   }
+  if (cmd == "snapshot") return need(1) ? cmd_snapshot(c, args[1]) : usage_error("snapshot needs a file name");
   if (cmd == "tail") return need(1) ? cmd_tail(c, args[1]) : usage_error("tail needs a study");
   return usage_error("unknown command " + cmd);
 }

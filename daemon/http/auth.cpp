@@ -62,7 +62,8 @@ std::optional<std::string> bearer_token(std::string_view h) {
   return std::string(t);
 }
 
-std::optional<std::string> cookie_value(std::string_view header, std::string_view name) {
+std::vector<std::string> cookie_values(std::string_view header, std::string_view name) {
+  std::vector<std::string> out;
   while (!header.empty()) {
     auto semi = header.find(';');
     std::string_view part = header.substr(0, semi);
@@ -70,9 +71,15 @@ std::optional<std::string> cookie_value(std::string_view header, std::string_vie
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
     auto eq = part.find('=');
     if (eq == std::string_view::npos) continue;
-    if (part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+    if (part.substr(0, eq) == name) out.emplace_back(part.substr(eq + 1));
   }
-  return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> cookie_value(std::string_view header, std::string_view name) {
+  auto all = cookie_values(header, name);
+  if (all.empty()) return std::nullopt;
+  return all.front();
 }
 
 }  // namespace hpod::auth

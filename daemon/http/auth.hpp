@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hpod::auth {
 
@@ -16,7 +17,11 @@ std::string random_token();
 bool constant_time_equal(std::string_view a, std::string_view b);
 // The token of an "Authorization: Bearer <token>" header.
 std::optional<std::string> bearer_token(std::string_view authorization_header);
-// A cookie's value from a Cookie header ("a=1; hpod_session=xyz").
+// Every value of a cookie in a Cookie header ("a=1; hpod_session=xyz"), in the order
+// sent. Browsers send one name several times when cookies with other paths (or set by
+// another port of the same host) share it: any of them may be the real one.
+std::vector<std::string> cookie_values(std::string_view cookie_header, std::string_view name);
+// The first of them.
 std::optional<std::string> cookie_value(std::string_view cookie_header, std::string_view name);
 
 }  // namespace hpod::auth

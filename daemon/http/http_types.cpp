@@ -33,13 +33,17 @@ bool decode(std::string_view in, std::string& out, bool plus_is_space) {
 
 }  // namespace
 
+bool percent_decode(std::string_view in, std::string& out) { return decode(in, out, false) && out.find('\0') == std::string::npos; }
+
 bool parse_target(const std::string& target, std::string& path, std::map<std::string, std::string>& query) {
   query.clear();
   if (target.empty() || target[0] != '/') return false;
   auto q = target.find('?');
-  std::string_view raw_path = std::string_view(target).substr(0, q);
-  if (!decode(raw_path, path, false)) return false;
-  if (path.find('\0') != std::string::npos) return false;
+  // The path stays encoded: the router splits it at its real slashes and decodes each
+  // segment (an encoded "/" in a study name is part of the name). Checked here, though.
+  path = target.substr(0, q);
+  std::string decoded;
+  if (!percent_decode(path, decoded)) return false;
   if (q == std::string::npos) return true;
   std::string_view rest = std::string_view(target).substr(q + 1);
   while (!rest.empty()) {
@@ -68,6 +72,7 @@ const char* status_reason(int status) {
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";

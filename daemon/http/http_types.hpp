@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,7 +15,7 @@ namespace hpod::http {
 struct Request {
   std::string method;                          // "GET", "POST", ...
   std::string target;                          // as sent: "/api/v1/studies?state=RUNNING"
-  std::string path;                            // percent-decoded path, no query
+  std::string path;                            // the path as sent (still percent-encoded), no query
   std::map<std::string, std::string> query;    // decoded query parameters
   std::string body;
   std::string authorization;                   // the Authorization header
@@ -52,9 +53,13 @@ class Responder {
 
 using Handler = std::function<void(Request&& request, std::shared_ptr<Responder> responder)>;
 
-// Splits a target into path and query, percent-decoding both. false on malformed
-// escapes or a path that is not absolute.
+// Splits a target into path and query. The query is percent-decoded, the path is only
+// checked (the router decodes it segment by segment). false on malformed escapes, an
+// encoded NUL in the path, or a path that is not absolute.
 bool parse_target(const std::string& target, std::string& path, std::map<std::string, std::string>& query);
+
+// Decodes %XX escapes ('+' stays '+'); false on a malformed escape or a NUL byte.
+bool percent_decode(std::string_view in, std::string& out);
 
 const char* status_reason(int status);
 

@@ -33,6 +33,13 @@ std::string error_body(const char* error, const std::string& detail) {
   return std::string("{\"error\": \"") + error + "\", \"detail\": \"" + detail + "\"}";
 }
 
+// Every answer is what its Content-Type says: a browser must never run a JSON error
+// that echoes a study name, or a trial's log, as HTML or script.
+template <class Message>
+void no_sniffing(Message& m) {
+  if (m.find("X-Content-Type-Options") == m.end()) m.set("X-Content-Type-Options", "nosniff");
+}
+
 }  // namespace
 
 class SessionBase {
@@ -153,6 +160,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     res->set(bhttp::field::content_type, r.content_type);
     res->set(bhttp::field::cache_control, "no-store");
     for (auto& [k, v] : r.headers) res->insert(k, v);
+    no_sniffing(*res);
     res->body() = std::move(r.body);
     res->keep_alive(keep);
     res->prepare_payload();
@@ -172,6 +180,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     res->set(bhttp::field::content_type, head.content_type);
     res->set(bhttp::field::cache_control, "no-store");
     for (auto& [k, v] : head.headers) res->insert(k, v);
+    no_sniffing(*res);
     // No length and no chunking: the stream ends when the connection closes.
     res->keep_alive(false);
     auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
@@ -338,7 +347,8 @@ void Server::Impl::refuse(tcp::socket socket) {
   auto s = std::make_shared<tcp::socket>(std::move(socket));
   const std::string body = error_body("unavailable", "too many connections");
   auto msg = std::make_shared<std::string>(
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
+      "Connection: close\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body);
   net::async_write(*s, net::buffer(*msg), [s, msg](beast::error_code, std::size_t) {
     beast::error_code ec;

@@ -120,7 +120,7 @@ void one(World& w, std::string_view req) {
   w.settle();
   if (out->responses != 1) __builtin_trap();
   if (out->streaming) return;
-  static const int known[] = {200, 201, 400, 401, 403, 404, 405, 409, 413, 500, 503};
+  static const int known[] = {200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503};
   bool ok = false;
   for (int k : known) ok |= out->status == k;
   if (!ok || out->status == 500) __builtin_trap();

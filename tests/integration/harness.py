@@ -135,6 +135,18 @@ class Hpod:
         return self.request("POST", "/api/v1/studies", definition)
 
 
+def optuna_studies(db, names, n_trials=3):
+    """Studies written by Optuna itself (any name Optuna allows), each with `n_trials`
+    COMPLETE trials of one float x: made before hpod opens the file."""
+    code = ("import sys, optuna\n"
+            "optuna.logging.set_verbosity(optuna.logging.WARNING)\n"
+            "for name in sys.argv[3:]:\n"
+            "    s = optuna.create_study(study_name=name, storage='sqlite:///' + sys.argv[1],\n"
+            "                            sampler=optuna.samplers.RandomSampler(seed=1))\n"
+            "    s.optimize(lambda t: t.suggest_float('x', -1, 1) ** 2, n_trials=int(sys.argv[2]))\n")
+    subprocess.run(["/usr/bin/python3", "-c", code, db, str(n_trials), *names], check=True, capture_output=True, timeout=120)
+
+
 def quadratic_study(name, sampler=None, pruner=None, budget=None, **extra):
     d = {"name": name, "direction": "minimize",
          "search_space": {"x": {"type": "float", "low": -10, "high": 10},

@@ -507,5 +507,128 @@ class DurabilityTest(unittest.TestCase):
             h.cleanup()
 
 
+HPOCTL = os.environ.get("HPOCTL_BIN", "")
+PYTHON = "/usr/bin/python3"
+
+
+def sqlite_journal_bytes(path):
+    """Bytes 18-19 of an SQLite file's header: (1, 1) rollback journal, (2, 2) WAL."""
+    with open(path, "rb") as f:
+        head = f.read(100)
+    assert head[:16] == b"SQLite format 3\0", path
+    return head[18], head[19]
+
+
+def optuna_trials(path, study):
+    """(number, state, value) of every trial, as Optuna itself reads the file."""
+    code = ("import json, sys, optuna\n"
+            "optuna.logging.set_verbosity(optuna.logging.WARNING)\n"
+            "s = optuna.load_study(study_name=sys.argv[2], storage='sqlite:///' + sys.argv[1])\n"
+            "print(json.dumps([[t.number, t.state.name, t.value] for t in s.trials]))\n")
+    out = subprocess.run([PYTHON, "-c", code, path, study], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+class DatabaseFileTest(unittest.TestCase):
+    """What other programs get: a rollback-journal file after a clean stop (optuna-dashboard's
+    in-browser loader opens no WAL file), and hpoctl snapshot while hpod runs."""
+
+    def tell_trials(self, h, study, n):
+        told = []
+        for _ in range(n):
+            s, a = h.request("POST", "/api/v1/studies/%s/ask" % study)
+            self.assertEqual(s, 201, a)
+            s, b = h.request("POST", "/api/v1/trials/%d/tell" % a["trial_id"], {"state": "complete", "value": a["number"] * 0.5},
+                             token=a["token"])
+            self.assertEqual(s, 200, b)
+            told.append(a["number"])
+        return told
+
+    def test_a_clean_stop_leaves_the_file_in_rollback_journal_mode(self):
+        h = Hpod().start()
+        try:
+            h.submit(quadratic_study("file", sampler={"type": "random", "seed": 2}, pruner={"type": "nop"}))
+            self.tell_trials(h, "file", 5)
+            self.assertEqual(sqlite_journal_bytes(h.db), (2, 2))  # WAL while it runs
+            self.assertEqual(h.stop(signal.SIGTERM), 0)
+            self.assertEqual(sqlite_journal_bytes(h.db), (1, 1))
+            self.assertFalse(os.path.exists(h.db + "-wal"), "a -wal file remains")
+            self.assertEqual([(n, st) for n, st, _ in optuna_trials(h.db, "file")], [(i, "COMPLETE") for i in range(5)])
+            # A restart goes back to WAL and carries on.
+            h.start()
+            self.tell_trials(h, "file", 1)
+            self.assertEqual(h.stop(signal.SIGTERM), 0)
+            self.assertEqual(sqlite_journal_bytes(h.db), (1, 1))
+            self.assertEqual(len(optuna_trials(h.db, "file")), 6)
+        finally:
+            h.cleanup()
+
+    def test_a_reader_that_keeps_the_file_open_leaves_it_in_wal_mode_with_a_warning(self):
+        h = Hpod().start()
+        reader = None
+        try:
+            h.submit(quadratic_study("held", sampler={"type": "random"}, pruner={"type": "nop"}))
+            self.tell_trials(h, "held", 2)
+            reader = sqlite3.connect(h.db)
+            self.assertEqual(reader.execute("SELECT count(*) FROM trials").fetchone()[0], 2)
+            self.assertEqual(h.stop(signal.SIGTERM), 0)
+            self.assertIn("stays in WAL mode", h.read_log())
+            self.assertIn("database closed", h.read_log())
+            self.assertEqual(reader.execute("SELECT count(*) FROM trials WHERE state = 'COMPLETE'").fetchone()[0], 2)
+        finally:
+            if reader:
+                reader.close()
+            h.cleanup()
+
+    def test_hpoctl_snapshot_while_hpod_runs_has_every_committed_trial(self):
+        h = Hpod().start()
+        try:
+            h.submit(quadratic_study("snap", sampler={"type": "random", "seed": 3}, pruner={"type": "nop"}))
+            told = self.tell_trials(h, "snap", 20)
+            # Writes keep coming while the copy is made.
+            stop = threading.Event()
+            during = []
+
+            def writer():
+                while not stop.is_set():
+                    during.extend(self.tell_trials(h, "snap", 1))
+            t = threading.Thread(target=writer)
+            t.start()
+            env = dict(os.environ, HPOD_URL=h.url, HPOD_TOKEN=h.ADMIN_TOKEN)
+            try:
+                wait_for(lambda: len(during) >= 3, 30, what="writes in progress")
+                acked_before = told + list(during)
+                out = os.path.join(h.dir, "copy.db")
+                r = subprocess.run([HPOCTL, "snapshot", out], env=env, capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            finally:
+                stop.set()
+                t.join(30)
+            self.assertIn("wrote " + out, r.stderr)
+            self.assertEqual(sqlite_journal_bytes(out), (1, 1))
+            self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+            self.assertEqual(sqlite_journal_bytes(h.db), (2, 2))  # the live file is left alone
+            trials = optuna_trials(out, "snap")
+            complete = {n for n, st, _ in trials if st == "COMPLETE"}
+            self.assertEqual(set(acked_before) - complete, set(), "acknowledged trials missing from the snapshot")
+            self.assertEqual([n for n, _, _ in trials], list(range(len(trials))))
+            # hpoctl never writes over a file (it could be hpod's own), and needs a token.
+            before = os.path.getsize(out)
+            r = subprocess.run([HPOCTL, "snapshot", out], env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("exists", r.stderr)
+            self.assertEqual(os.path.getsize(out), before)
+            r = subprocess.run([HPOCTL, "snapshot", out + "2"], env=dict(env, HPOD_TOKEN=""), capture_output=True, text=True,
+                               timeout=120)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("401", r.stderr)
+            self.assertFalse(os.path.exists(out + "2"))
+            self.assertEqual(sorted(f for f in os.listdir(h.dir) if "snapshot" in f or ".part-" in f), [],
+                             "temporary files left behind")
+        finally:
+            h.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -14,7 +14,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Hpod, quadratic_study, wait_for  # noqa: E402
+from harness import Hpod, optuna_studies, quadratic_study, wait_for  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 
@@ -71,8 +71,11 @@ class DashboardApiTest(unittest.TestCase):
     def admin(self):
         return {"Authorization": "Bearer " + self.hpod.ADMIN_TOKEN}
 
+    def origin(self):
+        return {"Origin": "http://127.0.0.1:%d" % urllib.parse.urlsplit(self.hpod.url).port}
+
     def login(self):
-        s, h, b = call(self.hpod, "POST", "/api/v1/session", {"token": self.hpod.ADMIN_TOKEN})
+        s, h, b = call(self.hpod, "POST", "/api/v1/session", {"token": self.hpod.ADMIN_TOKEN}, headers=self.origin())
         self.assertEqual(s, 200, b)
         cookie = header(h, "Set-Cookie")[0]
         return cookie.split(";")[0], b["csrf"], cookie
@@ -112,10 +115,10 @@ class DashboardApiTest(unittest.TestCase):
     def test_login_sets_a_strict_http_only_cookie(self):
         s, _, b = call(self.hpod, "GET", "/api/v1/session")
         self.assertEqual((s, b["auth_required"], b["authenticated"], b["csrf"]), (200, True, False, None))
-        s, h, b = call(self.hpod, "POST", "/api/v1/session", {"token": "not-the-token"})
+        s, h, b = call(self.hpod, "POST", "/api/v1/session", {"token": "not-the-token"}, headers=self.origin())
         self.assertEqual(s, 401)
         self.assertEqual(header(h, "Set-Cookie"), [])
-        s, _, b = call(self.hpod, "POST", "/api/v1/session", {})
+        s, _, b = call(self.hpod, "POST", "/api/v1/session", {}, headers=self.origin())
         self.assertEqual(s, 400)
         self.assertIn("token", b["detail"])
         pair, csrf, cookie = self.login()
@@ -177,6 +180,69 @@ class DashboardApiTest(unittest.TestCase):
         # A bearer token needs no CSRF header (not sent by browsers on their own).
         s, _, _ = call(self.hpod, "POST", "/api/v1/studies/csrf/pause", headers=self.admin())
         self.assertEqual(s, 200)
+
+    def test_a_cookie_planted_by_another_port_does_not_lock_the_admin_out(self):
+        # A page on another port of this host sets hpod_session=junk with Path=/api: the
+        # browser sends it before hpod's own (longer path first), on every request.
+        self.hpod.submit(quadratic_study("tossed", sampler={"type": "random"}, pruner={"type": "nop"}))
+        pair, csrf, _ = self.login()
+        for planted in ("hpod_session=junk", "hpod_session=" + "0" * 64 + "; hpod_session="):
+            cookies = {"Cookie": planted + "; other=1; " + pair}
+            s, _, b = call(self.hpod, "GET", "/api/v1/session", headers=cookies)
+            self.assertEqual((s, b["authenticated"], b["csrf"]), (200, True, csrf), planted)
+            s, _, _ = call(self.hpod, "GET", "/api/v1/studies/tossed/columns", headers=cookies, raw=True)
+            self.assertEqual(s, 200, planted)
+            s, _, b = call(self.hpod, "POST", "/api/v1/studies/tossed/pause", headers={**cookies, "X-Hpod-Csrf": csrf})
+            self.assertEqual((s, b["state"]), (200, "paused"), planted)
+            call(self.hpod, "POST", "/api/v1/studies/tossed/resume", headers={**cookies, "X-Hpod-Csrf": csrf})
+        # Junk alone still opens nothing, and logging out works past the junk.
+        s, _, _ = call(self.hpod, "GET", "/api/v1/studies", headers={"Cookie": "hpod_session=junk; hpod_session=x"})
+        self.assertEqual(s, 401)
+        s, _, b = call(self.hpod, "DELETE", "/api/v1/session", headers={"Cookie": "hpod_session=junk; " + pair, "X-Hpod-Csrf": csrf})
+        self.assertEqual((s, b["authenticated"]), (200, False))
+        s, _, _ = call(self.hpod, "GET", "/api/v1/studies", headers={"Cookie": pair})
+        self.assertEqual(s, 401)
+
+    def test_login_needs_json_from_the_dashboards_own_origin(self):
+        # Login CSRF: a form on another port posting text/plain, or a fetch from another
+        # origin, must not get this browser a session (with the attacker's token).
+        port = urllib.parse.urlsplit(self.hpod.url).port
+        token = json.dumps({"token": self.hpod.ADMIN_TOKEN}).encode()
+        for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""):
+            u = urllib.parse.urlsplit(self.hpod.url)
+            c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+            h = {**self.origin(), **({"Content-Type": ctype} if ctype else {})}
+            c.request("POST", "/api/v1/session", body=token, headers=h)
+            r = c.getresponse()
+            b = json.loads(r.read())
+            c.close()
+            self.assertEqual(r.status, 415, ctype)
+            self.assertIsNone(r.getheader("Set-Cookie"), ctype)
+            self.assertIn("application/json", b["detail"])
+        for origin in ("http://127.0.0.1:%d" % (port + 1), "http://evil.example", "https://127.0.0.1:%d" % port, "null", None):
+            h = {"Origin": origin} if origin else {}
+            s, h, b = call(self.hpod, "POST", "/api/v1/session", {"token": self.hpod.ADMIN_TOKEN}, headers=h)
+            self.assertEqual(s, 403, origin)
+            self.assertEqual(header(h, "Set-Cookie"), [], origin)
+            self.assertIn("Origin" if origin is None else "another origin", b["detail"])
+        s, h, b = call(self.hpod, "POST", "/api/v1/session", {"token": self.hpod.ADMIN_TOKEN},
+                       headers={**self.origin(), "Content-Type": "Application/JSON; charset=utf-8"})
+        self.assertEqual(s, 200, b)
+        self.assertEqual(len(header(h, "Set-Cookie")), 1)
+
+    def test_api_answers_are_never_sniffed(self):
+        self.hpod.submit(quadratic_study("sniff", sampler={"type": "random"}, pruner={"type": "nop"}))
+        for method, path in (("GET", "/api/v1/session"), ("GET", "/api/v1/studies/sniff"), ("GET", "/api/v1/studies/sniff/columns"),
+                             ("GET", "/api/v1/studies/%3Cscript%3E"), ("GET", "/api/v1/nothing"), ("DELETE", "/api/v1/studies"),
+                             ("GET", "/metrics"), ("GET", "/healthz")):
+            s, h, _ = call(self.hpod, method, path, headers=self.admin(), raw=True)
+            self.assertEqual(header(h, "X-Content-Type-Options"), ["nosniff"], "%s %s (%d)" % (method, path, s))
+        u = urllib.parse.urlsplit(self.hpod.url)
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        c.request("GET", "/api/v1/studies/sniff/events", headers=self.admin())
+        r = c.getresponse()
+        self.assertEqual(r.getheader("X-Content-Type-Options"), "nosniff")
+        c.close()
 
     def test_logout_ends_the_session(self):
         pair, csrf, _ = self.login()
@@ -314,12 +380,23 @@ class TlsTest(unittest.TestCase):
             hpod.config["tls"] = {"cert": "cert.pem", "key": "key.pem"}
             hpod.start()
             self.assertTrue(hpod.url.startswith("https://"))
-            s, h, b = call(hpod, "POST", "/api/v1/session", {"token": hpod.ADMIN_TOKEN})
+            origin = {"Origin": "https://127.0.0.1:%d" % urllib.parse.urlsplit(hpod.url).port}
+            s, h, b = call(hpod, "POST", "/api/v1/session", {"token": hpod.ADMIN_TOKEN}, headers=origin)
             self.assertEqual(s, 200, b)
             cookie = header(h, "Set-Cookie")[0]
-            self.assertIn("Secure", [a.strip() for a in cookie.split(";")])
-            s, _, _ = call(hpod, "GET", "/api/v1/studies", headers={"Cookie": cookie.split(";")[0]})
+            attrs = [a.strip() for a in cookie.split(";")]
+            # __Host-: browsers take it only with Secure, Path=/ and no Domain, so no other
+            # site or plain-HTTP port of this host can plant one.
+            self.assertTrue(cookie.startswith("__Host-hpod_session="), cookie)
+            self.assertIn("Secure", attrs)
+            self.assertIn("Path=/", attrs)
+            self.assertFalse([a for a in attrs if a.lower().startswith("domain")])
+            pair = cookie.split(";")[0]
+            s, _, _ = call(hpod, "GET", "/api/v1/studies", headers={"Cookie": "hpod_session=junk; " + pair})
             self.assertEqual(s, 200)
+            # The plain name does not count over TLS.
+            s, _, _ = call(hpod, "GET", "/api/v1/studies", headers={"Cookie": pair.replace("__Host-", "")})
+            self.assertEqual(s, 401)
         finally:
             hpod.cleanup()
 
@@ -361,6 +438,47 @@ class OpenLoopbackModeTest(unittest.TestCase):
         self.assertEqual((s, b["state"]), (200, "running"))
         s, _, b = call(self.hpod, "GET", "/api/v1/studies", headers={"Host": "localhost:%d" % port})
         self.assertEqual(s, 200)
+
+
+class OptunaStudyNamesTest(unittest.TestCase):
+    """Optuna takes any study name. hpod splits the path at the slashes that were sent as
+    slashes and decodes each segment after: "group/run 1" is one name, not a route."""
+    NAMES = ["group/run 1", "..", "a%2Fb?#&", "columns"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hpod = Hpod()
+        optuna_studies(cls.hpod.db, cls.NAMES)
+        cls.hpod.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hpod.cleanup()
+
+    def get(self, path, raw=False):
+        return call(self.hpod, "GET", path, headers={"Authorization": "Bearer " + self.hpod.ADMIN_TOKEN}, raw=raw)
+
+    def test_every_endpoint_of_a_study_whose_name_has_slashes_and_escapes(self):
+        for name in self.NAMES:
+            for q in (urllib.parse.quote(name, safe=""), "".join("%%%02X" % c for c in name.encode())):
+                base = "/api/v1/studies/" + q
+                s, _, b = self.get(base)
+                self.assertEqual((s, b.get("name")), (200, name), base)
+                s, _, b = self.get(base + "/trials")
+                self.assertEqual((s, len(b["trials"])), (200, 3), base)
+                s, _, b = self.get(base + "/trials/2")
+                self.assertEqual((s, b["number"]), (200, 2), base)
+                s, _, payload = self.get(base + "/columns", raw=True)
+                self.assertEqual(s, 200, base)
+                head, column = decode_columns(payload)
+                self.assertEqual(column("number"), [0, 1, 2])
+                s, _, _ = self.get(base + "/importance", raw=True)
+                self.assertEqual(s, 200, base)
+        # A slash sent as a slash still separates segments.
+        s, _, _ = self.get("/api/v1/studies/group/run%201")
+        self.assertEqual(s, 404)
+        s, _, b = self.get("/api/v1/studies/group%2Frun%201/nothing")
+        self.assertEqual(s, 404)
 
 
 if __name__ == "__main__":

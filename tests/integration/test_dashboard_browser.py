@@ -3,12 +3,17 @@
 open the study, watch a new report and a new trial appear without a reload (each within a
 second of hpod publishing it, timed against the event stream read by this test), open a
 trial's details with its stdout, log out. A screenshot goes to tests/artifacts/.
-Then the open loopback mode: no tokens, no login."""
+Then the open loopback mode: no tokens, no login; study names Optuna allows but URLs do not
+like ("group/run 1", ".."); and the stdout/stderr tabs of a finished trial."""
+import functools
 import http.client
+import http.server
 import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -16,7 +21,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdp  # noqa: E402
-from harness import Hpod, quadratic_study, reporting_study, wait_for  # noqa: E402
+from harness import Hpod, optuna_studies, quadratic_study, reporting_study, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARTIFACTS = os.environ.get("HPOD_ARTIFACTS", os.path.join(HERE, "..", "artifacts"))
@@ -232,6 +237,149 @@ class OpenModeBrowserTest(unittest.TestCase):
         finally:
             browser.close()
             hpod.cleanup()
+
+
+class StudyNamesAndLogsBrowserTest(unittest.TestCase):
+    """The page encodes study names in its URLs, hpod routes on the raw path: an Optuna
+    study named "group/run 1" opens; one named ".." (a dot segment the browser would
+    resolve into another endpoint) is refused by the page without a request. Switching a
+    finished trial's output tab shows that stream at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cdp.require()
+        cls.hpod = Hpod(admin=False)
+        optuna_studies(cls.hpod.db, ["group/run 1", ".."])
+        cls.hpod.start()
+        code = "import sys; print('hello from stdout'); sys.stderr.write('hello from stderr\\n')"
+        s, b = cls.hpod.submit({"name": "logs", "search_space": {"x": {"type": "float", "low": 0, "high": 1}},
+                                "sampler": {"type": "random"}, "pruner": {"type": "nop"}, "budget": {"n_trials": 1},
+                                "trial": {"command": [PYTHON, "-c", code], "max_retries": 0}})
+        assert s == 201, b
+        wait_for(lambda: cls.hpod.request("GET", "/api/v1/studies/logs/trials/0")[1].get("state") == "FAIL", 30,
+                 what="the trial to exit")
+        cls.browser = cdp.Browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.hpod.cleanup()
+
+    def api_requests(self, page):
+        return page.eval("performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)"
+                         ".filter(p => p.startsWith('/api/'))")
+
+    def test_a_study_named_with_a_slash_opens_and_dot_segments_call_nothing_else(self):
+        page = self.browser.new_page()
+        page.navigate(self.hpod.url + "/")
+        page.wait_for("!!document.querySelector('#studies-table tr[data-study=\"group/run 1\"]')", 15, "the studies list")
+        page.eval("document.querySelector('#studies-table tr[data-study=\"group/run 1\"] a').click(); 1")
+        page.wait_for("window.hpodRendered && document.querySelectorAll('#trial-table tr[data-number]').length === 3", 15,
+                      "the study page with its 3 trials")
+        self.assertEqual(page.eval("location.hash"), "#/study/group%2Frun%201")
+        self.assertIn("/api/v1/studies/group%2Frun%201/columns", self.api_requests(page))
+        for hash_ in ("#/study/..", "#/study/%2E%2E"):
+            page.eval("location.hash = '#/'; 1")
+            page.wait_for("!!document.getElementById('studies-table')", 10, "the studies list")
+            before = len(self.api_requests(page))
+            page.eval("location.hash = %s; 1" % json.dumps(hash_))
+            page.wait_for("document.getElementById('main').textContent.includes('Could not load the study')", 10,
+                          "the study page's refusal for " + hash_)
+            new = self.api_requests(page)[before:]
+            self.assertTrue(all(p.startswith("/api/v1/studies/") and p.count("/") >= 4 for p in new), (hash_, new))
+            self.assertFalse([p for p in new if p.rstrip("/") in ("/api/v1", "/api/v1/columns", "/api/v1/importance")],
+                             (hash_, new))
+        self.assertIn("cannot be opened in a browser", page.eval("document.getElementById('main').textContent"))
+        self.assertEqual(page.errors(), [])
+
+    def test_the_output_tabs_of_a_finished_trial_load_without_refresh(self):
+        page = self.browser.new_page()
+        page.navigate(self.hpod.url + "/#/study/logs/trial/0")
+        page.wait_for("!!document.getElementById('trial-log') && "
+                      "document.getElementById('trial-log').textContent.includes('hello from stdout')", 15, "stdout")
+        for stream in ("stderr", "stdout", "stderr"):
+            page.eval("[...document.querySelectorAll('#trial-detail .tab')].find(b => b.textContent === %s).click(); 1"
+                      % json.dumps(stream))
+            page.wait_for("document.getElementById('trial-log').textContent.includes('hello from %s')" % stream, 5,
+                          "the %s tab's text" % stream)
+            self.assertNotIn("hello from %s" % ("stdout" if stream == "stderr" else "stderr"),
+                             page.eval("document.getElementById('trial-log').textContent"))
+        self.assertEqual(page.errors(), [])
+
+
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class OtherPortPagesBrowserTest(unittest.TestCase):
+    """Pages served by another port of the same host (browsers share cookies across ports,
+    and count them as the same site): one that plants hpod_session=junk with Path=/api, one
+    whose form posts the attacker's token to hpod's login as text/plain."""
+
+    @classmethod
+    def setUpClass(cls):
+        cdp.require()
+        cls.hpod = Hpod().start()
+        cls.hpod.submit(quadratic_study("ports", sampler={"type": "random"}, pruner={"type": "nop"}))
+        cls.site = tempfile.mkdtemp(prefix="hpod-other-port-")
+        with open(os.path.join(cls.site, "toss.html"), "w") as f:
+            f.write('<script>document.cookie = "hpod_session=junk; Path=/api"; document.title = "tossed";</script>')
+        open(os.path.join(cls.site, "favicon.ico"), "wb").close()  # no 404 in the console
+        # A text/plain form body "<name>=<value>" that is valid JSON with the token in it.
+        with open(os.path.join(cls.site, "login.html"), "w") as f:
+            f.write('<form id="f" method="POST" enctype="text/plain" action="%s/api/v1/session">'
+                    '<input type="hidden" name=\'{"token": "%s", "x": "\' value=\'"}\'></form>'
+                    '<script>document.getElementById("f").submit()</script>' % (cls.hpod.url, cls.hpod.ADMIN_TOKEN))
+        handler = functools.partial(QuietFiles, directory=cls.site)
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.other = "http://127.0.0.1:%d" % cls.server.server_address[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+        shutil.rmtree(cls.site, ignore_errors=True)
+        cls.hpod.cleanup()
+
+    def test_a_form_on_another_port_cannot_log_the_browser_in(self):
+        browser = cdp.Browser()
+        try:
+            page = browser.new_page()
+            page.navigate(self.other + "/login.html")
+            page.wait_for("location.href.startsWith(%s)" % json.dumps(self.hpod.url), 10, "the form posted to hpod")
+            page.wait_for("document.readyState === 'complete' && document.body.textContent.length > 0", 10, "hpod's answer")
+            self.assertIn("application/json", page.eval("document.body.textContent"))
+            page.navigate(self.hpod.url + "/")
+            page.wait_for("!!document.getElementById('token') || !!document.getElementById('studies-table')", 15, "the page")
+            self.assertTrue(page.eval("!!document.getElementById('token')"), "the browser was logged in by another page")
+        finally:
+            browser.close()
+
+    def test_a_cookie_planted_on_another_port_does_not_lock_the_admin_out(self):
+        browser = cdp.Browser()
+        try:
+            page = browser.new_page()
+            page.navigate(self.hpod.url + "/")
+            page.wait_for("!!document.getElementById('token')", 15, "the login form")
+            page.eval("document.getElementById('token').value = %s; document.querySelector('#login button').click(); 1"
+                      % json.dumps(self.hpod.ADMIN_TOKEN))
+            page.wait_for("!!document.querySelector('#studies-table tr[data-study=\"ports\"]')", 10, "the studies list")
+            page.navigate(self.other + "/toss.html")
+            page.wait_for("document.title === 'tossed'", 10, "the planted cookie")
+            cookies = browser.call("Storage.getCookies")["cookies"]
+            self.assertIn(("hpod_session", "junk", "/api"), [(c["name"], c["value"], c["path"]) for c in cookies])
+            page.navigate(self.hpod.url + "/#/study/ports")
+            page.wait_for("window.hpodRendered || !!document.getElementById('token')", 15, "the study page or the login form")
+            self.assertFalse(page.eval("!!document.getElementById('token')"), "the planted cookie logged the admin out")
+            page.wait_for("document.getElementById('connection').textContent === 'live'", 10, "the event stream")
+            # A state change with the cookie (and the CSRF token) goes through as well.
+            page.eval("[...document.querySelectorAll('#study-head button')].find(b => b.textContent === 'pause').click(); 1")
+            wait_for(lambda: self.hpod.request("GET", "/api/v1/studies/ports")[1]["state"] == "paused", 10, what="the study paused")
+            self.assertEqual(page.errors(), [])
+        finally:
+            browser.close()
 
 
 if __name__ == "__main__":

@@ -66,11 +66,30 @@ TEST_CASE("router: captures, methods, 404 and 405") {
   CHECK(r.find("GET", "/api/v1/studies//", route, p) == api::Router::Match::kNoPath);
 }
 
+TEST_CASE("router: paths are split at their real slashes, then each segment is decoded") {
+  api::Router r;
+  r.add("GET", "/api/v1/studies/{name}", api::Access::kAdmin, [](http::Request&, const api::PathParams&, auto) {});
+  r.add("GET", "/api/v1/studies/{name}/columns", api::Access::kAdmin, [](http::Request&, const api::PathParams&, auto) {});
+  const api::Route* route = nullptr;
+  api::PathParams p;
+  // An Optuna study named "group/run 1": one segment, decoded after the split.
+  REQUIRE(r.find("GET", "/api/v1/studies/group%2Frun%201/columns", route, p) == api::Router::Match::kFound);
+  CHECK(route->segments.back() == "columns");
+  CHECK(p.at("name") == "group/run 1");
+  REQUIRE(r.find("GET", "/api/v1/studies/a%2Fcolumns", route, p) == api::Router::Match::kFound);
+  CHECK(route->segments.back() == "{name}");
+  CHECK(p.at("name") == "a/columns");
+  CHECK(r.find("GET", "/api/v1/studies/%2E%2E", route, p) == api::Router::Match::kFound);
+  CHECK(p.at("name") == "..");
+  CHECK(r.find("GET", "/api/v1/studies/bad%zz", route, p) == api::Router::Match::kNoPath);
+  CHECK(r.methods_for("/api/v1/studies/x%2Fy").size() == 1);
+}
+
 TEST_CASE("request targets are decoded") {
   std::string path;
   std::map<std::string, std::string> q;
-  REQUIRE(http::parse_target("/api/v1/studies/my%20study/trials?state=COMPLETE&x=a+b&flag", path, q));
-  CHECK(path == "/api/v1/studies/my study/trials");
+  REQUIRE(http::parse_target("/api/v1/studies/my%20study%2Fx/trials?state=COMPLETE&x=a+b&flag", path, q));
+  CHECK(path == "/api/v1/studies/my%20study%2Fx/trials");  // decoded by the router, per segment
   CHECK(q.at("state") == "COMPLETE");
   CHECK(q.at("x") == "a b");
   CHECK(q.count("flag") == 1);
@@ -78,6 +97,10 @@ TEST_CASE("request targets are decoded") {
   CHECK_FALSE(http::parse_target("/trunc%2", path, q));
   CHECK_FALSE(http::parse_target("relative", path, q));
   CHECK_FALSE(http::parse_target("/nul%00byte", path, q));
+  std::string out;
+  CHECK(http::percent_decode("a%2Fb+c", out));
+  CHECK(out == "a/b+c");
+  CHECK_FALSE(http::percent_decode("%00", out));
 }
 
 TEST_CASE("tokens: hashes, randomness, comparison, headers") {

@@ -72,9 +72,25 @@ TEST_CASE("the CSRF token belongs to its session and does not reveal the id") {
 TEST_CASE("the cookie is HttpOnly and SameSite=Strict, Secure over TLS, and ends with Max-Age=0") {
   std::string c = session_cookie("abc", 3600s, false);
   CHECK(c == "hpod_session=abc; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict");
-  CHECK(session_cookie("abc", 3600s, true) == c + "; Secure");
+  CHECK(session_cookie("abc", 3600s, true) == "__Host-" + c + "; Secure");
   CHECK(session_cookie("", 0s, false).find("Max-Age=0") != std::string::npos);
   CHECK(auth::cookie_value("a=1; " + c.substr(0, c.find(';')) + "; b=2", kSessionCookie) == std::optional<std::string>("abc"));
+}
+
+TEST_CASE("every session cookie value is tried: a planted one locks nobody out; over TLS only the __Host- name counts") {
+  SessionStore store;
+  auto now = SessionStore::Clock::now();
+  auto s = store.create(now);
+  CHECK(auth::cookie_values("hpod_session=junk; a=1; hpod_session=" + s.id + "; hpod_session=", kSessionCookie) ==
+        std::vector<std::string>{"junk", s.id, ""});
+  CHECK(store.find_live("hpod_session=junk; hpod_session=" + s.id, false, now) == s.id);
+  CHECK(store.find_live("hpod_session=" + s.id + "; hpod_session=junk", false, now) == s.id);
+  CHECK_FALSE(store.find_live("hpod_session=junk; hpod_session=" + std::string(64, '0'), false, now));
+  CHECK_FALSE(store.find_live("hpod_session=" + s.id, true, now));
+  CHECK(store.find_live("hpod_session=junk; __Host-hpod_session=" + s.id, true, now) == s.id);
+  CHECK_FALSE(store.find_live("__Host-hpod_session=" + s.id, false, now));
+  store.remove(s.id);
+  CHECK_FALSE(store.find_live("hpod_session=" + s.id, false, now));
 }
 
 TEST_CASE("tokenless requests: loopback host names only, and no cross-origin state changes") {

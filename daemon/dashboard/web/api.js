@@ -29,7 +29,14 @@ export async function api(method, path, body) {
   return j;
 }
 
-export const segment = (s) => encodeURIComponent(s);
+// A study name as one path segment. encodeURIComponent keeps '/' inside the segment
+// (hpod routes on the raw path, then decodes); but "." and ".." (even as %2E) are dot
+// segments that the browser resolves before sending, so /api/v1/studies/.. would reach
+// another endpoint: such a name is refused here, never sent.
+export function segment(s) {
+  if (s === '.' || s === '..') throw new ApiError(0, `a study named "${s}" cannot be opened in a browser (URLs treat it as a directory step): use hpoctl or the API`);
+  return encodeURIComponent(s);
+}
 
 const ARRAYS = { i32: Int32Array, u8: Uint8Array, u32: Uint32Array, f32: Float32Array, f64: Float64Array };
 

@@ -186,8 +186,9 @@ function stackBar(trials) {
 // ------------------------------------------------------------------ routing
 function route() {
   const m = location.hash.slice(1).match(/^\/study\/([^/]+)(?:\/trial\/(\d+))?$/);
-  if (m) {
-    const name = decodeURIComponent(m[1]);
+  let name = null;
+  try { name = m && decodeURIComponent(m[1]); } catch (e) { /* a malformed escape: not a study */ }
+  if (name !== null) {
     const trial = m[2] === undefined ? null : +m[2];
     if (!(page instanceof StudyPage) || page.name !== name) {
       if (page) page.destroy();

@@ -375,7 +375,7 @@ class TrialDetail {
     logHead.appendChild(el('h4', null, 'Output'));
     for (const s of ['stdout', 'stderr']) {
       const b = el('button', s === this.stream ? 'tab active' : 'tab', s);
-      b.addEventListener('click', () => { this.stream = s; this.render(); });
+      b.addEventListener('click', () => { this.stream = s; this.render(); this.loadLog(); });
       logHead.appendChild(b);
     }
     const refresh = el('button', 'small', 'refresh');
@@ -430,14 +430,15 @@ class TrialDetail {
   }
 
   async loadLog() {
-    const p = this.page;
+    const p = this.page, stream = this.stream, log = this.log;
     try {
-      const r = await api('GET', `/api/v1/studies/${segment(p.name)}/trials/${this.number}/log?stream=${this.stream}&bytes=65536`);
-      if (!this.log) return;
+      const r = await api('GET', `/api/v1/studies/${segment(p.name)}/trials/${this.number}/log?stream=${stream}&bytes=65536`);
+      // The tab changed (or the drawer was rebuilt) while this was on its way.
+      if (!log || log !== this.log || stream !== this.stream) return;
       this.log.textContent = (r.offset > 0 ? `… (${r.offset.toLocaleString()} earlier bytes not shown)\n` : '') + (r.text || '(empty)');
       this.log.scrollTop = this.log.scrollHeight;
     } catch (e) {
-      if (this.log) this.log.textContent = e.message;
+      if (log && log === this.log) log.textContent = e.message;
     }
   }
 }
