@@ -73,7 +73,7 @@ class Downtime:
         self.hpod = Hpod(extra_config={"kill_after_term_s": 1, "poll_interval_s": 0.2,
                                        "sqlite_synchronous": "FULL"}).start()
         d = study(self.NAME, "downtime", n_trials=4, max_parallel=4, pruner={"type": "threshold", "upper": 10.0},
-                  trial={"heartbeat_timeout_s": 5, "prune_grace_s": 10, "max_retries": 0}, executor=executor)
+                  trial={"heartbeat_timeout_s": 10, "prune_grace_s": 10, "max_retries": 0}, executor=executor)
         d["trial"]["env"]["DOWNTIME_S"] = str(DOWNTIME_S)
         self.executor_kind = (executor or {}).get("type", "local")
         s, a = self.hpod.submit(d)

@@ -11,6 +11,10 @@ from ._connection import DEFAULT_RETRY_FOR_S, Connection, HpodError, encode_valu
 from ._outbox import Message, Outbox
 
 _live_trials = weakref.WeakSet()
+# The longest report() waits for hpod's answer while hpod seems reachable (a committed
+# report is answered in milliseconds; a network that drops packets fails only at the
+# connection timeout): after that the answer is applied on a later call.
+REPORT_WAIT_S = 10.0
 
 
 @atexit.register
@@ -81,7 +85,7 @@ class Trial:
             raise HpodError(409, "conflict", "trial %d is already %s" % (self.id, self._final_state))
         m = self._outbox.post(Message("/api/v1/trials/%d/report" % self.id,
                                       {"step": int(step), "value": encode_value(value)}, allow=(409,)))
-        if self._outbox.wait(m, self._timeout, while_reachable=True):
+        if self._outbox.wait(m, min(self._timeout, REPORT_WAIT_S), while_reachable=True):
             with self._lock:
                 if m in self._late_errors:
                     self._late_errors.remove(m)

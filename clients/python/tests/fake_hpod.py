@@ -22,6 +22,8 @@ class FakeHpod:
         self.port = 0
         self.server = None
         self.connections = set()  # open keep-alive connections, cut by stop()
+        self.answering = threading.Event()  # cleared: requests wait (a hung or slow hpod)
+        self.answering.set()
 
     @property
     def url(self):
@@ -48,6 +50,7 @@ class FakeHpod:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                fake.answering.wait()
                 status, answer = fake.handle(self.path, body)
                 with fake.lock:
                     drop = fake.drop_next_answer > 0

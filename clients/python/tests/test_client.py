@@ -122,6 +122,20 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(paths, ["report", "report", "tell"])
         self.assertEqual(self.hpod.states[8], "COMPLETE")
 
+    def test_a_slow_answer_does_not_stall_training(self):
+        t = self.trial(tid=10)
+        self.hpod.answering.clear()  # hpod holds the request (a network dropping packets)
+        old, hpod_client.trial.REPORT_WAIT_S = hpod_client.trial.REPORT_WAIT_S, 0.2
+        try:
+            t0 = time.monotonic()
+            self.assertFalse(t.report(0, 50.0))  # no answer yet
+            self.assertLess(time.monotonic() - t0, 5.0)
+        finally:
+            hpod_client.trial.REPORT_WAIT_S = old
+            self.hpod.answering.set()
+        wait_for(lambda: t.pending() == 0, 10, "the answer")
+        self.assertTrue(t.report(1, 1.0))  # its pruning answer, on the next call
+
     def test_the_retry_window_ends_with_hpod_unreachable(self):
         t = self.trial(tid=9, retry_for_s=0.5)
         self.hpod.stop()
