@@ -63,6 +63,31 @@ class LongTrialTest(unittest.TestCase):
         self.assertEqual(len(self.hpod.request("GET", "/api/v1/studies/l-hang/trials")[1]["trials"]), 1)  # no retry
 
 
+class HeartbeatRestartTest(unittest.TestCase):
+    def test_a_trial_that_sent_a_heartbeat_is_held_to_the_timeout_after_a_restart(self):
+        h = Hpod(extra_config={"kill_after_term_s": 1, "poll_interval_s": 0.2}).start()
+        try:
+            s, a = h.submit(study("l-cut", "cut_off", trial={"heartbeat_timeout_s": 2}))
+            self.assertEqual(s, 201, a)
+
+            def marked():
+                db = sqlite3.connect(h.db)
+                try:
+                    return db.execute("SELECT COUNT(*) FROM hpod_trial_meta WHERE key = 'heartbeats'").fetchone()[0]
+                finally:
+                    db.close()
+            wait_for(marked, 30, 0.05, "the trial's heartbeat to be recorded")
+            h.kill9()
+            h.start()
+            wait_for(lambda: h.request("GET", "/api/v1/studies/l-cut")[1]["state"] == "completed", 30, 0.05,
+                     "the cut-off trial to be failed after the restart")
+            t = h.request("GET", "/api/v1/studies/l-cut/trials/0")[1]
+            self.assertEqual(t["state"], "FAIL")
+            self.assertIn("no report or heartbeat", t["system_attrs"]["fail_reason"])
+        finally:
+            h.cleanup()
+
+
 class Downtime:
     """One hpod running the downtime study (see downtime_role in trial_behaviour.py)."""
 
