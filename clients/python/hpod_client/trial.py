@@ -170,7 +170,8 @@ class Trial:
         self.close()
 
     def close(self):
-        """Stops the heartbeats and the sender (after what is already queued)."""
+        """Stops the heartbeats and the sender: what is queued still goes out while hpod
+        answers, but is no longer retried when it does not."""
         self._stop_heartbeat()
         self._outbox.close()
         _live_trials.discard(self)

@@ -3,8 +3,10 @@
 outlive an hpod restart without stalling the training loop. Run by ctest with
 PYTHONPATH=clients/python (no sys.path edits for the package)."""
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -151,10 +153,17 @@ class ProcessTest(unittest.TestCase):
     the heartbeat thread never keeps a finished process alive, and reports queued while
     hpod is down are delivered before the process exits."""
 
-    def run_trial(self, hpod, code):
+    def run_trial(self, hpod, code, script_dir=None):
         env = dict(os.environ, HPOD_URL=hpod.url, HPOD_TRIAL_ID="1", HPOD_TOKEN="t", HPOD_PARAMS='{"x": 1}',
                    HPOD_HEARTBEAT_TIMEOUT_S="0.5", PYTHONPATH=CLIENTS_PYTHON)
-        return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env,
+        if script_dir is None:
+            return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                                    stdout=subprocess.PIPE, text=True)
+        # A training script with a copy of the hpod_client folder next to it, no PYTHONPATH.
+        del env["PYTHONPATH"]
+        with open(os.path.join(script_dir, "train.py"), "w") as f:
+            f.write(textwrap.dedent(code))
+        return subprocess.Popen([sys.executable, os.path.join(script_dir, "train.py")], env=env, cwd="/",
                                 stdout=subprocess.PIPE, text=True)
 
     def test_a_finished_trial_exits_at_once(self):
@@ -172,6 +181,23 @@ class ProcessTest(unittest.TestCase):
             self.assertEqual(hpod.states[1], "COMPLETE")
         finally:
             hpod.stop()
+
+    def test_a_copy_of_the_folder_next_to_the_script_is_enough(self):
+        hpod = FakeHpod().start()
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copytree(os.path.join(CLIENTS_PYTHON, "hpod_client"), os.path.join(d, "hpod_client"))
+            try:
+                p = self.run_trial(hpod, """
+                    import hpod_client
+                    t = hpod_client.Trial.from_env()
+                    t.report(0, 2.0)
+                    print(t.complete(2.0), hpod_client.__file__)
+                """, script_dir=d)
+                out, _ = p.communicate(timeout=20)
+                self.assertEqual(p.returncode, 0)
+                self.assertEqual(out.split(), ["COMPLETE", os.path.join(d, "hpod_client", "__init__.py")])
+            finally:
+                hpod.stop()
 
     def test_reports_queued_at_exit_are_delivered_first(self):
         hpod = FakeHpod().start()
