@@ -166,7 +166,7 @@ TrialSpec parse_trial(Checker& c, const json& j, const SearchSpace& space) {
   const std::string path = "trial";
   if (!c.expect_object(j, path)) return t;
   c.known_keys(j, path, {"command", "workdir", "env", "prune_grace_s", "heartbeat_timeout_s",
-                         "max_retries", "final_value"});
+                         "progress_timeout_s", "max_retries", "final_value"});
   auto cmd = j.find("command");
   if (cmd == j.end()) {
     c.error(path, "missing \"command\" (a list of arguments, or a string run by /bin/sh -c)");
@@ -216,6 +216,10 @@ TrialSpec parse_trial(Checker& c, const json& j, const SearchSpace& space) {
   if (auto h = c.number(j, path, "heartbeat_timeout_s", false)) {
     if (*h < 0) c.error(path + ".heartbeat_timeout_s", "must be >= 0 (0 disables it)");
     t.heartbeat_timeout_s = *h;
+  }
+  if (auto p = c.number(j, path, "progress_timeout_s", false)) {
+    if (*p < 0) c.error(path + ".progress_timeout_s", "must be >= 0 (0 disables it)");
+    t.progress_timeout_s = *p;
   }
   if (auto m = c.integer(j, path, "max_retries", false)) {
     if (*m < 0 || *m > 100) c.error(path + ".max_retries", "must be between 0 and 100");

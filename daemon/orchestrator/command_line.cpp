@@ -60,6 +60,8 @@ std::map<std::string, std::string> trial_env(const TrialSpec& spec, const Frozen
   env["HPOD_TOKEN"] = in.token;
   env["HPOD_PARAMS"] = params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   env["HPOD_RUN_DIR"] = in.run_dir;
+  // The client sends heartbeats at a fraction of this (0: none are needed).
+  env["HPOD_HEARTBEAT_TIMEOUT_S"] = python_float_repr(spec.heartbeat_timeout_s);
   return env;
 }
 

@@ -8,6 +8,7 @@
 #include "daemon/executors/local_executor.hpp"
 #include "daemon/orchestrator/command_line.hpp"
 #include "daemon/orchestrator/outcome.hpp"
+#include "daemon/orchestrator/trial_watch.hpp"
 
 namespace hpod {
 
@@ -118,7 +119,7 @@ void Orchestrator::start() {
           f.executor = e;
           f.job = job;
           f.seen_running = true;
-          tr.last_seen = now;
+          mark_trial_started(tr, now);
           flights_[t->id] = std::move(f);
           info("re-attached trial " + std::to_string(t->number) + " of " + s->name() + " (" + job->kind + " job " + job->id + ")");
         } else {
@@ -170,15 +171,11 @@ void Orchestrator::tick() {
       continue;
     }
     const FrozenTrial* t = s.trial(f.number);
-    const TrialSpec& ts = *s.spec->trial;
-    if (!f.trial_done && t->state == TrialState::kRunning && f.seen_running && ts.heartbeat_timeout_s > 0) {
-      auto silent = std::chrono::duration<double>(now - s.trials[static_cast<std::size_t>(f.number)].last_seen).count();
-      if (silent > ts.heartbeat_timeout_s) {
-        stats_.heartbeat_timeouts++;
-        char buf[96];
-        std::snprintf(buf, sizeof buf, "no report or heartbeat for %.0f s (heartbeat_timeout_s)", silent);
-        warn("trial " + std::to_string(f.number) + " of " + s.name() + ": " + buf);
-        fail_and_maybe_retry(s, f.number, buf, false, {});
+    if (!f.trial_done && t->state == TrialState::kRunning && f.seen_running) {
+      if (auto why = trial_timeout(*s.spec->trial, s.trials[static_cast<std::size_t>(f.number)], now)) {
+        stats_.heartbeat_timeouts++;  // both timeouts: the trial was taken for dead or hung
+        warn("trial " + std::to_string(f.number) + " of " + s.name() + ": " + *why);
+        fail_and_maybe_retry(s, f.number, *why, false, {});
         stop_job(f, 0);
       }
     }
@@ -375,7 +372,7 @@ void Orchestrator::on_launched(std::int64_t id, Result<JobRef> r) {
     st.freed_at = {};
   }
   const FrozenTrial* t = s.trial(f.number);
-  s.trials[static_cast<std::size_t>(f.number)].last_seen = now;
+  mark_trial_started(s.trials[static_cast<std::size_t>(f.number)], now);
   service_.set_trial_meta(s, f.number, "job", job_meta(*r), [this, alive = alive_](const Status& st2) {
     if (*alive && !st2.ok()) warn("storing a job reference: " + st2.message());
   });
@@ -441,7 +438,7 @@ void Orchestrator::on_polled(const std::string& kind, std::map<std::string, JobS
     StudyRuntime& s = *f.study;
     if (st.phase == JobPhase::kRunning && !f.seen_running) {
       f.seen_running = true;
-      s.trials[static_cast<std::size_t>(f.number)].last_seen = now;
+      mark_trial_started(s.trials[static_cast<std::size_t>(f.number)], now);
       if (!st.attrs.empty()) service_.set_trial_system_attrs(s, f.number, st.attrs, [](const Status&) {});
       json ev{{"trial_id", id}, {"number", f.number}, {"executor", kind}, {"job_id", f.job->id}};
       for (const char* k : {"node", "gpus"}) {

@@ -23,13 +23,18 @@ enum class StudyControl { kRunning, kPaused, kStopped, kCompleted };
 const char* control_name(StudyControl c);  // "running", "paused", "stopped", "completed"
 std::optional<StudyControl> control_from_name(std::string_view s);
 
+// hpod_trial_meta key set once a trial has sent a heartbeat: only such trials are held to
+// heartbeat_timeout_s (a trial that never sends one, e.g. plain curl, is not).
+inline constexpr const char* kHeartbeatsMeta = "heartbeats";
+
 // Daemon-only facts about a trial (persisted in hpod_trial_meta).
 struct TrialRuntime {
-  std::string token_sha256;                         // empty: no trial token (e.g. WAITING)
-  std::chrono::steady_clock::time_point last_seen;  // last report, heartbeat or launch
-  bool superseded = false;                          // re-run as another trial: not counted in the budget
-  bool adopted_foreign = false;                     // another program finished it in the file
-  std::map<std::string, std::string> meta;          // hpod_trial_meta mirror (job, retry links, ...)
+  std::string token_sha256;                           // empty: no trial token (e.g. WAITING)
+  std::chrono::steady_clock::time_point last_seen;    // last report, heartbeat or launch
+  std::chrono::steady_clock::time_point last_report;  // last report or launch (progress_timeout_s)
+  bool superseded = false;                            // re-run as another trial: not counted in the budget
+  bool adopted_foreign = false;                       // another program finished it in the file
+  std::map<std::string, std::string> meta;            // hpod_trial_meta mirror (job, retry links, ...)
 };
 
 struct StudyRuntime {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/http/auth.hpp"
+#include "daemon/log.hpp"
 #include "daemon/worker_pool.hpp"
 #include "daemon/service/trial_json.hpp"
 
@@ -427,7 +428,7 @@ void StudyService::report(std::int64_t trial_id, std::int64_t step, double value
                                  ": reports are accepted only while it runs"));
   FrozenTrial* t = s->study.mutable_trial(ct->number);
   TrialRuntime& tr = s->trials[static_cast<std::size_t>(t->number)];
-  tr.last_seen = std::chrono::steady_clock::now();
+  tr.last_seen = tr.last_report = std::chrono::steady_clock::now();
   if (auto existing = t->intermediate_values.at(step)) {
     // A client retrying a report it got no answer for gets the same answer, once the
     // original write committed; a different value for a reported step is a mistake worth
@@ -573,7 +574,14 @@ Status StudyService::heartbeat(std::int64_t trial_id) {
   if (!s) return Status::NotFound("no trial with id " + std::to_string(trial_id));
   if (t->state != TrialState::kRunning)
     return Status::Conflict("trial " + std::to_string(trial_id) + " is " + trial_state_name(t->state));
-  s->trials[static_cast<std::size_t>(t->number)].last_seen = std::chrono::steady_clock::now();
+  TrialRuntime& tr = s->trials[static_cast<std::size_t>(t->number)];
+  tr.last_seen = std::chrono::steady_clock::now();
+  if (!tr.meta.count(kHeartbeatsMeta)) {
+    // From now on the trial is held to heartbeat_timeout_s, also after a restart.
+    set_trial_meta(*s, t->number, kHeartbeatsMeta, "1", [trial_id](const Status& st) {
+      if (!st.ok()) log::warn("trial id " + std::to_string(trial_id) + ": storing that it sends heartbeats: " + st.message());
+    });
+  }
   return Status::OK();
 }
 

@@ -33,7 +33,12 @@ struct TrialSpec {
   std::string workdir = ".";
   std::map<std::string, std::string> env;
   double prune_grace_s = 30.0;
-  double heartbeat_timeout_s = 900.0;  // 0 disables the heartbeat check
+  // Applies only to trials that have sent a heartbeat (hpod_client does, from a thread):
+  // for a node cut off from hpod. 0 disables it.
+  double heartbeat_timeout_s = 900.0;
+  // Opt-in: a trial with no new report for this long is taken for a hung training loop,
+  // killed and FAIL. 0 (the default) disables it.
+  double progress_timeout_s = 0.0;
   int max_retries = 1;
   FinalValueMode final_value = FinalValueMode::kTell;
 };

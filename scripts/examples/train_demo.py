@@ -13,7 +13,8 @@ import os
 import random
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# hpod's client package: clients/python/hpod_client (or a copy of that folder next to this file).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
 from hpod_client import Trial  # noqa: E402
 
 

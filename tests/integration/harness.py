@@ -14,7 +14,6 @@ import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 
 HPOD = os.environ.get("HPOD_BIN", "")
 

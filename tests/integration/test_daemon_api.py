@@ -16,7 +16,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Hpod, quadratic_study, wait_for  # noqa: E402
-import hpod_client  # noqa: E402
+import hpod_client  # noqa: E402 - PYTHONPATH=clients/python (set by ctest)
 
 
 class ApiTest(unittest.TestCase):
@@ -472,7 +472,7 @@ class DurabilityTest(unittest.TestCase):
             stop = threading.Event()
 
             def reporter(t):
-                conn = hpod_client._Connection(h.url, t["token"], retries=0, timeout=5)
+                conn = hpod_client._connection.Connection(h.url, t["token"], retries=0, timeout=5)
                 step = 0
                 while not stop.is_set():
                     try:

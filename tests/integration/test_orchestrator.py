@@ -21,7 +21,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Hpod, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = os.path.abspath(os.path.join(HERE, "..", "..", "scripts"))
 HPOCTL = os.path.join(os.path.dirname(os.environ.get("HPOD_BIN", "")), "hpoctl")
 PYTHON = "/usr/bin/python3"
 
@@ -143,7 +142,8 @@ class OrchestratorTest(unittest.TestCase):
         self.assertEqual(len(self.trials("o-crash")), 1)  # a crash is not retried
 
     def test_heartbeat_timeout_kills_and_fails(self):
-        self.submit(study("o-silent", "silent", trial={"heartbeat_timeout_s": 1}))
+        # It sent a heartbeat, then nothing (a node cut off from hpod).
+        self.submit(study("o-silent", "cut_off", trial={"heartbeat_timeout_s": 1}))
         self.wait_state("o-silent", "completed", 30)
         t = self.trial("o-silent", 0)
         self.assertEqual(t["state"], "FAIL")

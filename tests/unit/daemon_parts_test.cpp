@@ -146,6 +146,7 @@ TEST_CASE("command lines: placeholders, quoting, environment") {
   CHECK(env.at("HPOD_TRIAL_ID") == "12");
   CHECK(env.at("HPOD_TRIAL_NUMBER") == "3");
   CHECK(env.at("HPOD_TOKEN") == "tok");
+  CHECK(env.at("HPOD_HEARTBEAT_TIMEOUT_S") == "900.0");  // the client heartbeats at a fraction of it
   CHECK(env.at("HPOD_PARAMS") == R"x({"layers":4,"lr":1e-05,"name":"it's $(rm -rf /)"})x");
 }
 

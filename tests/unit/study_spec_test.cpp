@@ -29,6 +29,7 @@ const char* kGood = R"({
     "env": {"DATA": "/scratch/mnist"},
     "prune_grace_s": 30,
     "heartbeat_timeout_s": 900,
+    "progress_timeout_s": 7200,
     "max_retries": 1
   },
   "executor": {"type": "slurm", "partition": "gpu", "gres": "gpu:1", "cpus_per_task": 4,
@@ -74,6 +75,8 @@ TEST_CASE("a full study definition parses") {
   CHECK(s.trial->argv.size() == 6);
   CHECK(s.trial->env.at("DATA") == "/scratch/mnist");
   CHECK(s.trial->max_retries == 1);
+  CHECK(s.trial->heartbeat_timeout_s == 900);
+  CHECK(s.trial->progress_timeout_s == 7200);
   CHECK(s.executor.type == ExecutorSpec::Type::kSlurm);
   CHECK(s.executor.slurm.partition == "gpu");
   CHECK(s.executor.slurm.cpus_per_task == 4);
@@ -207,6 +210,8 @@ TEST_CASE("bad study definitions are refused with file, JSON path and rule") {
       {with(g, R"("env": {"DATA": "/scratch/mnist"})", R"("env": {"HPOD_TOKEN": "x"})"),
        "mnist.json: trial.env.HPOD_TOKEN: HPOD_* variables are set by hpod"},
       {with(g, R"("prune_grace_s": 30)", R"("prune_grace_s": -1)"), "mnist.json: trial.prune_grace_s: must be >= 0"},
+      {with(g, R"("progress_timeout_s": 7200)", R"("progress_timeout_s": -1)"),
+       "mnist.json: trial.progress_timeout_s: must be >= 0 (0 disables it)"},
       {with(g, R"("max_retries": 1)", R"("max_retries": 1, "max_retry": 2)"),
        "mnist.json: trial.max_retry: unknown key (did you mean \"max_retries\"?)"},
       {with(g, R"("max_retries": 1)", R"("max_retries": 1000)"), "mnist.json: trial.max_retries: must be between 0 and 100"},
