@@ -93,9 +93,10 @@ void register_trial_routes(Router& r, Api::Context& c) {
   });
 
   r.add("POST", "/api/v1/trials/{id}/heartbeat", Access::kTrial, [&c](http::Request&, const PathParams& p, std::shared_ptr<http::Responder> out) {
-    Status s = c.service.heartbeat(trial_id(p));
-    if (!s.ok()) return respond_error(*out, s);
-    respond_json(*out, 200, json{{"state", "RUNNING"}});
+    c.service.heartbeat(trial_id(p), [out](const Status& s) {
+      if (!s.ok()) return respond_error(*out, s);
+      respond_json(*out, 200, json{{"state", "RUNNING"}});
+    });
   });
 
   r.add("GET", "/api/v1/trials/{id}", Access::kTrial, [&c](http::Request&, const PathParams& p, std::shared_ptr<http::Responder> out) {

@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/http/auth.hpp"
-#include "daemon/log.hpp"
 #include "daemon/worker_pool.hpp"
 #include "daemon/service/trial_json.hpp"
 
@@ -569,20 +568,18 @@ void StudyService::rotate_token(StudyRuntime& s, int number, Callback<std::strin
          });
 }
 
-Status StudyService::heartbeat(std::int64_t trial_id) {
+void StudyService::heartbeat(std::int64_t trial_id, StatusCallback done) {
   auto [s, t] = find_trial(trial_id);
-  if (!s) return Status::NotFound("no trial with id " + std::to_string(trial_id));
+  if (!s) return done(Status::NotFound("no trial with id " + std::to_string(trial_id)));
   if (t->state != TrialState::kRunning)
-    return Status::Conflict("trial " + std::to_string(trial_id) + " is " + trial_state_name(t->state));
+    return done(Status::Conflict("trial " + std::to_string(trial_id) + " is " + trial_state_name(t->state)));
   TrialRuntime& tr = s->trials[static_cast<std::size_t>(t->number)];
   tr.last_seen = std::chrono::steady_clock::now();
-  if (!tr.meta.count(kHeartbeatsMeta)) {
-    // From now on the trial is held to heartbeat_timeout_s, also after a restart.
-    set_trial_meta(*s, t->number, kHeartbeatsMeta, "1", [trial_id](const Status& st) {
-      if (!st.ok()) log::warn("trial id " + std::to_string(trial_id) + ": storing that it sends heartbeats: " + st.message());
-    });
-  }
-  return Status::OK();
+  if (tr.meta.count(kHeartbeatsMeta)) return done(Status::OK());
+  // From now on the trial is held to heartbeat_timeout_s, also after a restart: the first
+  // heartbeat is answered once that is stored.
+  if (Status w = writable(); !w.ok()) return done(w);
+  set_trial_meta(*s, t->number, kHeartbeatsMeta, "1", std::move(done));
 }
 
 void StudyService::finish_trial(StudyRuntime& s, int number, TrialState state, std::vector<double> values,

@@ -107,7 +107,7 @@ class StudyService {
                const std::map<std::string, std::string>& user_attrs, Callback<AskResult> done);
   void report(std::int64_t trial_id, std::int64_t step, double value, Callback<ReportResult> done);
   void tell(std::int64_t trial_id, TellRequest request, Callback<TrialState> done);
-  Status heartbeat(std::int64_t trial_id);
+  void heartbeat(std::int64_t trial_id, StatusCallback done);
   // Operator kill: FAIL with `reason`; the observer hears of it (and kills the job).
   void kill_trial(StudyRuntime& s, int number, const std::string& reason, StatusCallback done);
   // Finishes a RUNNING trial (operator kill, heartbeat timeout, job outcome) without
