@@ -25,7 +25,7 @@ commands:
   token                         print a new admin token and the SHA-256 to put in hpod's config
   submit STUDY.json             validate and submit a study definition
   ls                            list studies
-  show STUDY                    a study: state, counts, best trial, definition
+  show STUDY                    a study: state, counts, best trial, pending stops, definition
   trials STUDY [--state S] [--json]
                                 the study's trials (S: RUNNING, COMPLETE, PRUNED, FAIL, WAITING)
   best STUDY [--json]           the best trial's value and parameters

@@ -7,6 +7,7 @@
 // serves every study, so a Slurm poll cycle is one squeue call for all of hpod's jobs.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -29,6 +30,9 @@ struct LaunchSpec {
   std::map<std::string, std::string> env;    // the study's env plus HPOD_*; added to the daemon's environment
   std::string run_dir;                       // absolute and existing: stdout, stderr, exit_status go here
   ExecutorSpec executor;                     // the study's executor block
+  // The trial's datetime_start: a run-directory record older than this belongs to another
+  // run of the same trial number (an earlier database), never to this trial.
+  std::optional<std::chrono::system_clock::time_point> trial_started;
 };
 
 // Enough to find a job again after a daemon restart. Stored with the trial (hpod_trial_meta)

@@ -204,6 +204,7 @@ bool LocalExecutor::command_ended(const JobRef& job) { return exit_status_record
 
 Result<std::optional<JobRef>> LocalExecutor::find_unrecorded(const LaunchSpec& spec) {
   const std::string& run_dir = spec.run_dir;
+  if (!file_written_since(run_dir + "/job", spec.trial_started)) return std::optional<JobRef>();  // none, or another run's
   auto text = read_small_file(run_dir + "/job");
   if (!text) return std::optional<JobRef>();
   JobRef ref;

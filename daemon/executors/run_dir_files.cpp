@@ -73,6 +73,16 @@ std::optional<int> parse_exit_status(std::string_view text) {
   return v;
 }
 
+bool file_written_since(const std::string& path, std::optional<std::chrono::system_clock::time_point> since,
+                        std::chrono::seconds slack) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  if (!since) return true;
+  auto written = std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec) +
+                 std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+  return written + slack >= *since;
+}
+
 bool exit_status_recorded(const std::string& run_dir) {
   auto text = read_small_file(run_dir + "/exit_status");
   return text && parse_exit_status(*text).has_value();

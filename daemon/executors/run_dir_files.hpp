@@ -3,6 +3,7 @@
 // wrappers write exit_status with one shell `echo` and it is read once they are gone.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,11 @@ std::optional<std::string> read_small_file(const std::string& path, std::size_t 
 Status write_file_atomic(const std::string& path, const std::string& content, mode_t mode = 0644);
 
 bool file_exists(const std::string& path);
+
+// Whether the file exists and was modified at or after `since` minus `slack` (clocks and
+// file-system timestamps are coarse); true when `since` is not given.
+bool file_written_since(const std::string& path, std::optional<std::chrono::system_clock::time_point> since,
+                        std::chrono::seconds slack = std::chrono::seconds(2));
 
 // The exit_status file's content; nullopt unless it is one integer (and a newline).
 std::optional<int> parse_exit_status(std::string_view text);

@@ -267,9 +267,12 @@ std::optional<std::string> newest_job_named(const std::string& out, const std::s
 }  // namespace
 
 Result<std::optional<JobRef>> SlurmExecutor::find_unrecorded(const LaunchSpec& spec) {
-  // launch() writes the script just before sbatch: without it no job was ever submitted.
+  // launch() writes the script just before sbatch: without it (or with another run's) no
+  // job of this trial was ever submitted.
+  const std::string script = in_run_dir(spec.run_dir, slurm_files::kScript);
   struct stat script_stat;
-  if (::stat(in_run_dir(spec.run_dir, slurm_files::kScript).c_str(), &script_stat) != 0) return std::optional<JobRef>();
+  if (::stat(script.c_str(), &script_stat) != 0 || !file_written_since(script, spec.trial_started))
+    return std::optional<JobRef>();
   const std::time_t not_before = script_stat.st_mtime - 30;  // the controller's clock may differ a little
   const std::string name = slurm_job_name(spec);
   const std::string context = "looking for Slurm job " + name;

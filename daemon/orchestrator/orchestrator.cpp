@@ -105,6 +105,7 @@ LaunchSpec Orchestrator::launch_spec(StudyRuntime& s, int number, const std::str
   spec.run_dir = run_dir(s, number);
   spec.env = trial_env(ts, t, {opt_.public_url, s.name(), token, spec.run_dir});
   spec.executor = s.spec->executor;
+  spec.trial_started = t.datetime_start;
   return spec;
 }
 

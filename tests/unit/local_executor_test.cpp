@@ -144,3 +144,24 @@ TEST_CASE("local executor: an empty run directory is used as it is") {
   for (const auto& entry : fs::directory_iterator(dir.path)) entries += entry.path().filename() != "1";
   CHECK(entries == 0);
 }
+
+TEST_CASE("local executor: find_unrecorded adopts this trial's record, not an earlier run's") {
+  LocalRunRoot dir;
+  LocalExecutor e;
+  LaunchSpec spec = local_shell_job(dir, "2", "exit 0");
+  auto ref = e.launch(spec);
+  REQUIRE(ref.ok());
+  wait_local_finished(e, *ref);
+
+  spec.trial_started = std::chrono::system_clock::now() - std::chrono::seconds(60);
+  auto found = e.find_unrecorded(spec);
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CHECK((*found)->id == ref->id);
+
+  // The same record seen by a trial that started an hour after it was written.
+  spec.trial_started = std::chrono::system_clock::now() + std::chrono::hours(1);
+  found = e.find_unrecorded(spec);
+  REQUIRE(found.ok());
+  CHECK_FALSE(found->has_value());
+}
