@@ -14,6 +14,7 @@ and a job over its memory limit.
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,10 +83,11 @@ def job_state(job_id):
     return out.split("\n")[-1].split()[0] if out else ""
 
 
-def wrapper_dir(client, body):
+def wrapper_dir(test, client, body):
     """A directory with a `client` script (body: shell lines; $REAL is the real client) to put
-    first in hpod's PATH."""
+    first in hpod's PATH; removed after the test."""
     d = tempfile.mkdtemp(prefix="hpod-sf-bin-")
+    test.addCleanup(shutil.rmtree, d, True)
     real = run(["sh", "-c", "command -v " + client]).stdout.strip()
     with open(os.path.join(d, client), "w") as f:
         f.write("#!/bin/sh\nREAL=%s\n%s\n" % (real, body.replace("@DIR@", d)))
@@ -113,6 +115,7 @@ class SlurmFaults(unittest.TestCase):
         self.ctl = Controller()
         self.ctl.start()  # a failed earlier test may have left it stopped
         self.go_dir = tempfile.mkdtemp(prefix="hpod-sf-go-")
+        self.addCleanup(shutil.rmtree, self.go_dir, True)
         self.h = Hpod(extra_config={"poll_interval_s": 1, "kill_after_term_s": KILL_AFTER_TERM_S,
                                     "pause_after_refusals": 3})
         self.started = []
@@ -237,7 +240,7 @@ class SlurmFaults(unittest.TestCase):
 
     # ---------------------------------------------------------------- 21.4
     def test_a_trial_that_told_and_exited_during_an_outage_is_not_cancelled(self):
-        calls = wrapper_dir("scancel", 'echo "$*" >> @DIR@/calls\nexec "$REAL" "$@"')
+        calls = wrapper_dir(self, "scancel", 'echo "$*" >> @DIR@/calls\nexec "$REAL" "$@"')
         start_with_path(self.h, calls)
         name = self.study("told", "wait_go")
         job = self.wait_started(name)
@@ -336,7 +339,7 @@ class SlurmFaults(unittest.TestCase):
     # ---------------------------------------------------------------- 13.4
     def test_a_job_submitted_just_before_hpod_died_is_adopted_not_doubled(self):
         # An sbatch that queues the job and then kills hpod before it can store the job id.
-        fake = wrapper_dir("sbatch", 'out=$("$REAL" "$@") || exit $?\necho "$out" >> @DIR@/ids\nkill -9 $PPID\nsleep 5\n'
+        fake = wrapper_dir(self, "sbatch", 'out=$("$REAL" "$@") || exit $?\necho "$out" >> @DIR@/ids\nkill -9 $PPID\nsleep 5\n'
                                      'echo "$out"')
         ids = os.path.join(fake, "ids")
         h = start_with_path(self.h, fake)
