@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <nlohmann/json.hpp>
 
 #include "daemon/api/api.hpp"
 #include "daemon/dashboard/assets.hpp"
@@ -54,6 +55,37 @@ void every(net::steady_timer& t, double seconds, std::function<void()> f) {
     f();
     every(t, seconds, f);
   });
+}
+
+// The HPOD_URL running trials were given (stored with their jobs), or "".
+std::string url_of_running_trials(StudyService& service) {
+  for (StudyRuntime* s : service.studies())
+    for (const FrozenTrial* t : s->study.trials()) {
+      if (t->state != TrialState::kRunning) continue;
+      const auto& meta = s->trials[static_cast<std::size_t>(t->number)].meta;
+      auto it = meta.find("job");
+      if (it == meta.end()) continue;
+      auto j = nlohmann::json::parse(it->second, nullptr, false);
+      if (j.is_object() && j.contains("url") && j["url"].is_string() && !j["url"].get<std::string>().empty())
+        return j["url"].get<std::string>();
+    }
+  return "";
+}
+
+// "http://host:8470/..." → 8470; 0 if there is none.
+int port_of_url(const std::string& url) {
+  auto start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  auto end = url.find('/', start);
+  std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  auto colon = authority.rfind(':');
+  if (colon == std::string::npos || authority.find(']', colon) != std::string::npos) return 0;
+  int port = 0;
+  for (char ch : authority.substr(colon + 1)) {
+    if (ch < '0' || ch > '9' || port > 65535) return 0;
+    port = port * 10 + (ch - '0');
+  }
+  return port <= 65535 ? port : 0;
 }
 
 }  // namespace
@@ -105,6 +137,7 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   oo.default_workdir = fs::current_path().string();
   oo.poll_interval_s = cfg.poll_interval_s;
   oo.kill_after_term_s = cfg.kill_after_term_s;
+  oo.pause_after_refusals = cfg.pause_after_refusals;
   oo.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
   oo.info = [](const std::string& m) { log::info(m); };
   oo.warn = [](const std::string& m) { log::warn(m); };
@@ -142,6 +175,7 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
       m += "hpod_relaunch_seconds_sum " + std::to_string(o.relaunch_seconds_total) + "\n";
       m += "hpod_relaunch_seconds_count " + std::to_string(o.relaunches) + "\n";
       m += "# TYPE hpod_executor_poll_seconds gauge\nhpod_executor_poll_seconds " + std::to_string(o.last_poll_seconds) + "\n";
+      m += "# TYPE hpod_executor_polls_total counter\nhpod_executor_polls_total " + std::to_string(o.polls) + "\n";
       m += "# TYPE hpod_jobs_in_flight gauge\nhpod_jobs_in_flight " + std::to_string(orchestrator_ptr->jobs_in_flight()) + "\n";
     }
     return m;
@@ -151,6 +185,20 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   http::ServerOptions hs;
   hs.host = cfg.host;
   hs.port = static_cast<std::uint16_t>(cfg.port);
+  // Running trials report to the URL they were given at launch. With "listen" port 0 a
+  // restart would take another port and they could never report again: take theirs.
+  const std::string trials_url = url_of_running_trials(service);
+  int trials_port = cfg.public_url.empty() ? port_of_url(trials_url) : 0;
+  bool reusing_port = false;
+  if (cfg.port == 0 && trials_port > 0) {
+    hs.port = static_cast<std::uint16_t>(trials_port);
+    reusing_port = true;
+    log::info("listen port 0: taking port " + std::to_string(trials_port) + " again, where running trials report (" +
+              trials_url + ")");
+  } else if (trials_port > 0 && trials_port != cfg.port) {
+    log::warn("running trials report to " + trials_url + " but hpod now listens on port " + std::to_string(cfg.port) +
+              ": they cannot reach it (set listen back, or public_url)");
+  }
   hs.max_body_bytes = cfg.max_body_bytes;
   hs.max_connections = cfg.max_connections;
   hs.read_timeout_s = cfg.read_timeout_s;
@@ -161,7 +209,12 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   });
   server_ptr = &server;
   if (Status st = server.start(); !st.ok()) {
-    log::error(st.message());
+    if (reusing_port)
+      log::error(st.message() + ": port " + std::to_string(trials_port) +
+                 " is where this database's running trials report (HPOD_URL " + trials_url +
+                 "); free it, or set \"listen\" to a fixed port (README, Running hpod)");
+    else
+      log::error(st.message());
     return 1;
   }
   std::string scheme = cfg.tls_cert ? "https" : "http";

@@ -29,7 +29,8 @@ Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::str
   DaemonConfig cfg;
   if (!c.expect_object(j, "")) return c.status();
   c.known_keys(j, "", {"listen", "public_url", "database", "runs_dir", "studies_dir", "optuna_schema", "sqlite_synchronous",
-                       "admin_tokens_sha256", "tls", "limits", "log", "poll_interval_s", "kill_after_term_s"});
+                       "admin_tokens_sha256", "tls", "limits", "log", "poll_interval_s", "kill_after_term_s",
+                       "pause_after_refusals"});
   auto resolve = [&](const std::string& p) {
     if (p.empty() || fs::path(p).is_absolute()) return p;
     return (fs::path(base_dir) / p).lexically_normal().string();
@@ -140,6 +141,10 @@ Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::str
   if (auto v = c.number(j, "", "kill_after_term_s", false)) {
     if (*v < 0 || *v > 3600) c.error("kill_after_term_s", "must be between 0 and 3600");
     else cfg.kill_after_term_s = *v;
+  }
+  if (auto v = c.integer(j, "", "pause_after_refusals", false)) {
+    if (*v < 0 || *v > 1000) c.error("pause_after_refusals", "must be between 0 and 1000");
+    else cfg.pause_after_refusals = static_cast<int>(*v);
   }
   if (!c.ok()) return c.status();
   return cfg;

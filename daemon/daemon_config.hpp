@@ -27,6 +27,7 @@ struct DaemonConfig {
   std::string log_level = "info";
   double poll_interval_s = 2.0;      // executor polls (Slurm: one squeue per cycle)
   double kill_after_term_s = 10.0;   // a stopped trial still alive this long after SIGTERM gets SIGKILL
+  int pause_after_refusals = 5;      // rounds of identical refused launches before a study is paused (0: never)
 
   bool loopback() const;
 };

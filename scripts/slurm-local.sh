@@ -29,6 +29,11 @@
 #   HPOD_SLURM_KILL_WAIT=5       seconds between SIGTERM and SIGKILL (KillWait)
 #   HPOD_SLURM_TIMEOUT=60        seconds to wait for the node to be idle
 #   HPOD_SLURM_NO_INSTALL=1      never call apt-get; fail if packages are missing
+#   HPOD_SLURM_MEMORY=auto       how --mem is enforced: cgroup (task/cgroup on cgroup v1's
+#                                memory controller: a job over its limit is OOM-killed and ends
+#                                OUT_OF_MEMORY), sampling (jobacct_gather/linux OverMemoryKill:
+#                                killed, but Slurm records FAILED), none; auto = cgroup if the
+#                                v1 memory controller is mounted writable, else sampling
 # MinJobAge stays at Slurm's default of 300 s on purpose: hpod must not rely on a short
 # one, and finished jobs stay visible to `squeue -t all` for that long.
 set -euo pipefail
@@ -37,7 +42,7 @@ umask 022
 cmd="${1:-}"
 case "$cmd" in
   start|stop|status) shift ;;
-  -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
   *) echo "usage: $0 start|stop [--purge]|status [PREFIX]" >&2; exit 2 ;;
 esac
 PURGE=0
@@ -206,6 +211,22 @@ write_config() {
     [[ "${!v}" =~ ^[0-9]+$ ]] && [ "${!v}" -ge 1 ] || die "$v must be a positive integer (got '${!v}')"
   done
   [[ "$partition" =~ ^[A-Za-z0-9_-]+$ ]] || die "partition name '$partition' must match [A-Za-z0-9_-]+"
+  local memory="${HPOD_SLURM_MEMORY:-auto}" memory_config
+  if [ "$memory" = auto ]; then
+    # Slurm 22.05's cgroup/v2 plugin needs systemd (dbus) to make its scope: only v1 here.
+    if [ -w /sys/fs/cgroup/memory ] && [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then memory=cgroup; else memory=sampling; fi
+  fi
+  case "$memory" in
+    cgroup) memory_config="TaskPlugin=task/cgroup
+JobAcctGatherType=jobacct_gather/linux" ;;
+    sampling) memory_config="TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherParams=OverMemoryKill
+JobAcctGatherFrequency=task=1" ;;
+    none) memory_config="TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none" ;;
+    *) die "HPOD_SLURM_MEMORY must be auto, cgroup, sampling or none (got '$memory')" ;;
+  esac
   host="$(hostname -s 2>/dev/null || uname -n)"; host="${host%%.*}"; node="$host"
   [[ "$node" =~ ^[A-Za-z0-9_-]+$ ]] || die "host name '$node' is not a usable node name"
 
@@ -257,12 +278,14 @@ SlurmdDebug=info
 PlugStackConfig=$ETC/plugstack.conf
 MailProg=/bin/true
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
+$memory_config
 SwitchType=switch/none
 MpiDefault=none
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
+# Memory is a consumable resource (so --mem is part of the job's credential and enforced);
+# a job that asks for none gets an even share per CPU, not the whole node.
+SelectTypeParameters=CR_Core_Memory
+DefMemPerCPU=$((mem_mb / cpus))
 SchedulerType=sched/backfill
 # Without this, a freed GPU waits up to 3 s for the next job.
 SchedulerParameters=batch_sched_delay=0
@@ -287,7 +310,18 @@ AutoDetect=off
 NodeName=$node Name=gpu File=$DEV/nvidia[0-$((gpus - 1))]
 EOF
   : > "$ETC/plugstack.conf"
-  log "config written to $ETC (ports $port/$((port + 1)), node $node, $cpus CPUs, $gpus GPUs)"
+  if [ "$memory" = cgroup ]; then
+    cat > "$ETC/cgroup.conf" <<EOF
+CgroupPlugin=cgroup/v1
+CgroupMountpoint=/sys/fs/cgroup
+ConstrainRAMSpace=yes
+ConstrainSwapSpace=yes
+AllowedSwapSpace=0
+EOF
+  else
+    rm -f "$ETC/cgroup.conf"
+  fi
+  log "config written to $ETC (ports $port/$((port + 1)), node $node, $cpus CPUs, $gpus GPUs, memory limits: $memory)"
 }
 
 # wait_for_pid NAME: until the daemon wrote its pid file and runs (10 s at most).

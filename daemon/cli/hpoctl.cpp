@@ -25,7 +25,7 @@ commands:
   token                         print a new admin token and the SHA-256 to put in hpod's config
   submit STUDY.json             validate and submit a study definition
   ls                            list studies
-  show STUDY                    a study: state, counts, best trial, definition
+  show STUDY                    a study: state, counts, best trial, pending stops, definition
   trials STUDY [--state S] [--json]
                                 the study's trials (S: RUNNING, COMPLETE, PRUNED, FAIL, WAITING)
   best STUDY [--json]           the best trial's value and parameters
@@ -117,6 +117,17 @@ int cmd_show(const Context& c, const std::string& study) {
     std::cout << "best       trial " << s["best_trial"]["number"] << ": " << format_value(s["best_trial"]["value"]) << "  "
               << format_params(s["best_trial"]["params"]) << "\n";
   if (!s["last_error"].is_null()) std::cout << "last error " << s["last_error"].get<std::string>() << "\n";
+  if (s.contains("pending_stops"))
+    for (auto& p : s["pending_stops"]) {
+      char since[32];
+      std::snprintf(since, sizeof since, "%.0f s", p.value("for_s", 0.0));
+      std::cout << "stopping   trial " << p["trial"] << ", job " << p.value("job_id", "") << ": " << p.value("stage", "")
+                << " (for " << since;
+      if (p.value("failed_attempts", 0) > 0)
+        std::cout << "; " << p["failed_attempts"] << " failed attempts, last: "
+                  << (p["last_error"].is_string() ? p["last_error"].get<std::string>() : std::string("?"));
+      std::cout << ")\n";
+    }
   if (s.contains("definition")) std::cout << "definition " << s["definition"].dump(2) << "\n";
   return 0;
 }

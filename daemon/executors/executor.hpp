@@ -1,13 +1,16 @@
 // Executors run trials: local child processes or Slurm jobs, behind one interface so the
 // orchestrator neither knows nor cares which (and tests can use a fake).
 //
-// Every call may block (sbatch, squeue, fork) and is made from the orchestrator's executor
-// thread, never from the HTTP thread. One executor object serves every study, so a Slurm
-// poll cycle is one squeue call for all of hpod's jobs.
+// Every call may block (sbatch, squeue, fork) and is made from one of the orchestrator's
+// worker threads, never from the HTTP thread: polls, launches and stops each have their
+// own, so an executor must accept calls from several threads at once. One executor object
+// serves every study, so a Slurm poll cycle is one squeue call for all of hpod's jobs.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,9 @@ struct LaunchSpec {
   std::map<std::string, std::string> env;    // the study's env plus HPOD_*; added to the daemon's environment
   std::string run_dir;                       // absolute and existing: stdout, stderr, exit_status go here
   ExecutorSpec executor;                     // the study's executor block
+  // The trial's datetime_start: a run-directory record older than this belongs to another
+  // run of the same trial number (an earlier database), never to this trial.
+  std::optional<std::chrono::system_clock::time_point> trial_started;
 };
 
 // Enough to find a job again after a daemon restart. Stored with the trial (hpod_trial_meta)
@@ -83,6 +89,18 @@ class Executor {
   virtual Status terminate(const JobRef& job) = 0;
   // Ends the job for good (SIGKILL to the process group, scancel).
   virtual Status kill(const JobRef& job) = 0;
+
+  // How many launches may run at once (one worker thread each).
+  virtual int launch_lanes() const { return 1; }
+
+  // A job of this trial that was started before hpod died, before its JobRef was stored
+  // (the run directory's record, a Slurm job of the trial's name). Unavailable: cannot tell
+  // now (ask again before launching a twin). May block.
+  virtual Result<std::optional<JobRef>> find_unrecorded(const LaunchSpec& spec) = 0;
+
+  // The job's command has ended and recorded its exit status: only the job's own end is
+  // still to come, and stopping the job would change nothing but its recorded state.
+  virtual bool command_ended(const JobRef& job) = 0;
 };
 
 }  // namespace hpod

@@ -121,6 +121,8 @@ Result<JobRef> LocalExecutor::launch(const LaunchSpec& spec) {
     return Status::InvalidArgument("workdir " + spec.workdir + " does not exist or is not a directory");
   auto program = resolve_program(spec.argv[0], spec.workdir, spec.env);
   if (!program) return Status::InvalidArgument("program \"" + spec.argv[0] + "\" not found (PATH, or relative to the workdir)");
+  // Nothing of an earlier run may decide this one's outcome or mix into its log.
+  if (auto prepared = prepare_run_dir(spec.run_dir); !prepared.ok()) return prepared.status();
   int gpu = -1;
   {
     std::lock_guard lock(mu_);
@@ -198,17 +200,21 @@ Result<JobRef> LocalExecutor::launch(const LaunchSpec& spec) {
   return ref;
 }
 
-std::optional<JobRef> LocalExecutor::recover(const std::string& run_dir) {
+bool LocalExecutor::command_ended(const JobRef& job) { return exit_status_recorded(job.run_dir); }
+
+Result<std::optional<JobRef>> LocalExecutor::find_unrecorded(const LaunchSpec& spec) {
+  const std::string& run_dir = spec.run_dir;
+  if (!file_written_since(run_dir + "/job", spec.trial_started)) return std::optional<JobRef>();  // none, or another run's
   auto text = read_small_file(run_dir + "/job");
-  if (!text) return std::nullopt;
+  if (!text) return std::optional<JobRef>();
   JobRef ref;
   ref.kind = "local";
   ref.run_dir = run_dir;
   ref.details = *text;
   auto p = parse_ref(ref);
-  if (!p) return std::nullopt;
+  if (!p) return std::optional<JobRef>();
   ref.id = std::to_string(p->pid) + ":" + std::to_string(p->start);
-  return ref;
+  return std::optional<JobRef>(ref);
 }
 
 std::map<std::string, JobStatus> LocalExecutor::poll(const std::vector<JobRef>& jobs) {

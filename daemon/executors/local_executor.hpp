@@ -22,10 +22,12 @@ class LocalExecutor final : public Executor {
   std::map<std::string, JobStatus> poll(const std::vector<JobRef>& jobs) override;
   Status terminate(const JobRef& job) override;
   Status kill(const JobRef& job) override;
-
-  // A job started just before a daemon crash, before its ref was stored: the wrapper
-  // writes its pid and start time into the run directory first thing.
-  std::optional<JobRef> recover(const std::string& run_dir);
+  // Launches are mostly file-system work and a spawn: two overlap well.
+  int launch_lanes() const override { return 2; }
+  // A job started just before a daemon crash, before its ref was stored: launch() writes
+  // its pid and start time into the run directory before it returns.
+  Result<std::optional<JobRef>> find_unrecorded(const LaunchSpec& spec) override;
+  bool command_ended(const JobRef& job) override;
 
  private:
   struct Proc {

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
 
 namespace hpod {
 
@@ -69,6 +71,45 @@ std::optional<int> parse_exit_status(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return v;
+}
+
+bool file_written_since(const std::string& path, std::optional<std::chrono::system_clock::time_point> since,
+                        std::chrono::seconds slack) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  if (!since) return true;
+  auto written = std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec) +
+                 std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+  return written + slack >= *since;
+}
+
+bool exit_status_recorded(const std::string& run_dir) {
+  auto text = read_small_file(run_dir + "/exit_status");
+  return text && parse_exit_status(*text).has_value();
+}
+
+Result<std::string> prepare_run_dir(const std::string& run_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::string moved;
+  if (fs::is_directory(run_dir, ec) && !fs::is_empty(run_dir, ec) && !ec) {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    std::string base = run_dir;
+    while (base.size() > 1 && base.back() == '/') base.pop_back();
+    base += std::string(".old-") + stamp;
+    moved = base;
+    for (int n = 2; fs::exists(moved, ec); ++n) moved = base + "-" + std::to_string(n);
+    if (::rename(run_dir.c_str(), moved.c_str()) != 0)
+      return Status::IOError("cannot move the old run directory " + run_dir + " aside to " + moved + ": " +
+                             std::strerror(errno));
+  }
+  fs::create_directories(run_dir, ec);
+  if (ec) return Status::IOError("cannot create run directory " + run_dir + ": " + ec.message());
+  return moved;
 }
 
 }  // namespace hpod

@@ -9,6 +9,10 @@
 //   jobs kUnknown (ask again later), never a failure.
 // terminate: `scancel --full --signal=TERM` (reaches every process of a batch job; a pending
 //   job is simply cancelled). kill: `scancel`.
+// Controller outages: after a call found the controller not answering, only one call at a
+//   time (at most one per `outage_probe_interval`) goes out to find out whether it is back;
+//   the others fail at once (Unavailable), so an outage costs one client timeout per cycle,
+//   not one per queued launch or cancel.
 //
 // No global state: the client paths and timeouts come from the options, so tests inject
 // fake commands, and a new object polling stored JobRefs re-attaches after a restart.
@@ -45,6 +49,8 @@ struct SlurmExecutorOptions {
   bool use_accounting = true;
   // Ask the job completion file (`sacct -c`) about jobs neither squeue nor sacct know.
   bool use_jobcomp = true;
+  // While the controller does not answer: how often a call may go out to try it again.
+  std::chrono::milliseconds outage_probe_interval{2000};
   // Runs the commands; null means a ProcessRunner. Tests and benchmarks count calls here.
   std::shared_ptr<CommandRunner> runner;
   // Conditions worth a log line (controller down, a job settled from its files). Optional.
@@ -61,14 +67,19 @@ class SlurmExecutor final : public Executor {
   std::map<std::string, JobStatus> poll(const std::vector<JobRef>& jobs) override;
   Status terminate(const JobRef& job) override;
   Status kill(const JobRef& job) override;
+  // squeue -n <job name> (-t all), then sacct / sacct -c by name: a job whose submission
+  // was answered but never recorded (hpod died in between).
+  Result<std::optional<JobRef>> find_unrecorded(const LaunchSpec& spec) override;
+  bool command_ended(const JobRef& job) override;
 
  private:
   struct Lookup;  // one poll cycle's bookkeeping
 
   CommandResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout);
+  // Every Slurm client call goes through here (see "Controller outages" above).
+  CommandResult run_on_controller(std::vector<std::string> argv, std::chrono::milliseconds timeout);
+  JobRef make_ref(const LaunchSpec& spec, const std::string& job_id) const;
   void warn(const std::string& message) const;
-  // After an sbatch timeout: the job may have been queued anyway; find it by name.
-  std::optional<std::string> find_submitted(const std::string& job_name);
   void settle_forgotten(Lookup& lookup);
   enum class Source { kSqueue, kSacct, kJobcomp };
   JobStatus status_from_record(const JobRef& ref, const SlurmJobRecord& record, Source source);
@@ -84,6 +95,13 @@ class SlurmExecutor final : public Executor {
   std::set<std::string> cancelled_;             // job ids this object terminated or killed
   std::map<std::string, SlurmEnvRecord> where_;  // running jobs' slurm_env, read once
   bool accounting_disabled_ = false;
+  // Outage bookkeeping (run_on_controller).
+  bool controller_down_ = false;
+  bool probing_ = false;
+  std::chrono::steady_clock::time_point last_probe_{}, down_since_{};
+  std::string down_reason_;
+  // Job names whose sbatch timed out: the job may be queued; look before submitting again.
+  std::set<std::string> uncertain_submissions_;
 };
 
 }  // namespace hpod

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "daemon/executors/local_executor.hpp"
 #include "daemon/orchestrator/command_line.hpp"
 #include "daemon/orchestrator/outcome.hpp"
 #include "daemon/orchestrator/trial_watch.hpp"
@@ -38,25 +37,43 @@ std::optional<JobRef> job_from_meta(const std::map<std::string, std::string>& me
   return r;
 }
 
-std::string job_meta(const JobRef& r) {
-  return json{{"kind", r.kind}, {"id", r.id}, {"run_dir", r.run_dir}, {"details", r.details}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+// `url`: the HPOD_URL the job was given (a restarted hpod must be reachable there).
+std::string job_meta(const JobRef& r, const std::string& url) {
+  return json{{"kind", r.kind}, {"id", r.id}, {"run_dir", r.run_dir}, {"details", r.details}, {"url", url}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A refusal's message without the trial it was about, so refusals of different trials for
+// the same reason compare equal.
+std::string refusal_key(const std::string& message, const std::string& study, int number) {
+  std::string key = message;
+  const std::string context = "study " + study + " trial " + std::to_string(number) + ": ";
+  if (auto p = key.find(context); p != std::string::npos) key.erase(p, context.size());
+  return key;
 }
 
 }  // namespace
 
 Orchestrator::Orchestrator(StudyService& service, std::map<std::string, Executor*> executors, OrchestratorOptions options)
     : service_(service), executors_(std::move(executors)), opt_(std::move(options)) {
-  for (auto& [kind, e] : executors_)
-    if (e) workers_[e] = std::make_unique<WorkerPool>(1);
-  if (executors_.count("local") && executors_.at("local")) second_local_launcher_ = std::make_unique<WorkerPool>(1);
+  for (auto& [kind, e] : executors_) {
+    if (!e || lanes_.count(e)) continue;
+    Lanes& l = lanes_[e];
+    l.poll = std::make_unique<WorkerPool>(1);
+    l.stop = std::make_unique<WorkerPool>(1);
+    for (int i = 0; i < std::max(1, e->launch_lanes()); ++i) l.launch.push_back(std::make_unique<WorkerPool>(1));
+  }
 }
 
 Orchestrator::~Orchestrator() { shutdown(); }
 
 void Orchestrator::shutdown() {
   *alive_ = false;
-  for (auto& [_, w] : workers_) w->stop();
-  if (second_local_launcher_) second_local_launcher_->stop();
+  for (auto& [_, l] : lanes_) {
+    l.poll->stop();
+    l.stop->stop();
+    for (auto& w : l.launch) w->stop();
+  }
 }
 
 bool Orchestrator::runs(const StudyRuntime& s) const { return s.spec && s.spec->trial; }
@@ -67,11 +84,9 @@ Executor* Orchestrator::executor_for(const StudyRuntime& s) {
   return it == executors_.end() ? nullptr : it->second;
 }
 
-WorkerPool& Orchestrator::worker_for(Executor* e) { return *workers_.at(e); }
-
 WorkerPool& Orchestrator::launcher_for(Executor* e) {
-  if (second_local_launcher_ && e->kind() == "local" && (launches_++ % 2 == 1)) return *second_local_launcher_;
-  return worker_for(e);
+  Lanes& l = lanes(e);
+  return *l.launch[l.next_launch++ % l.launch.size()];
 }
 
 std::string Orchestrator::run_dir(const StudyRuntime& s, int number) const {
@@ -91,6 +106,7 @@ LaunchSpec Orchestrator::launch_spec(StudyRuntime& s, int number, const std::str
   spec.run_dir = run_dir(s, number);
   spec.env = trial_env(ts, t, {opt_.public_url, s.name(), token, spec.run_dir});
   spec.executor = s.spec->executor;
+  spec.trial_started = t.datetime_start;
   return spec;
 }
 
@@ -105,13 +121,6 @@ void Orchestrator::start() {
       auto& tr = s->trials[static_cast<std::size_t>(t->number)];
       auto job = job_from_meta(tr.meta);
       if (t->state == TrialState::kRunning) {
-        if (!job && e && e->kind() == "local") {
-          // Launched just before a crash, before its job was stored?
-          if (auto found = static_cast<LocalExecutor*>(e)->recover(run_dir(*s, t->number))) {
-            job = found;
-            service_.set_trial_meta(*s, t->number, "job", job_meta(*job), [](const Status&) {});
-          }
-        }
         if (job) {
           Flight f;
           f.study = s;
@@ -123,15 +132,9 @@ void Orchestrator::start() {
           flights_[t->id] = std::move(f);
           info("re-attached trial " + std::to_string(t->number) + " of " + s->name() + " (" + job->kind + " job " + job->id + ")");
         } else {
-          // Planned but never started: start it now, with a fresh token (the old one was
-          // never handed out, and hpod keeps only hashes).
-          int number = t->number;
-          info("launching trial " + std::to_string(number) + " of " + s->name() + ", planned before the restart");
-          service_.rotate_token(*s, number, [this, s, number, alive = alive_](Result<std::string> tok) {
-            if (!*alive) return;
-            if (!tok.ok()) return warn(tok.status().message());
-            launch(*s, number, *tok);
-          });
+          // Planned but not started, or started just before hpod died and before its job
+          // was stored: find that job before launching a twin.
+          recover_or_launch(*s, t->number);
         }
       } else if (is_finished(t->state) && job && !tr.meta.count("job_ended")) {
         // The trial ended (e.g. pruned) but its job may still run: make sure it stops.
@@ -143,7 +146,7 @@ void Orchestrator::start() {
         f.trial_done = true;
         f.seen_running = true;
         f.terminate_at = now + std::chrono::milliseconds(static_cast<long>(s->spec->trial->prune_grace_s * 1000));
-        flights_[t->id] = std::move(f);
+        show_stop(flights_[t->id] = std::move(f));
       }
     }
   }
@@ -164,9 +167,17 @@ void Orchestrator::tick() {
     Flight& f = it->second;
     StudyRuntime& s = *f.study;
     if (!f.job) {
-      if (!f.launching && f.retry_launch_at != Clock::time_point{} && now >= f.retry_launch_at) {
+      if (f.launching) continue;
+      if (s.trial(f.number)->state != TrialState::kRunning) {
+        // Finished (stopped, killed) while it waited to be launched: nothing to launch.
+        s.pending_stops.erase(f.number);
+        flights_.erase(it);
+        continue;
+      }
+      if (f.retry_launch_at != Clock::time_point{} && now >= f.retry_launch_at) {
         f.retry_launch_at = {};
-        launch(s, f.number, f.token);
+        if (f.token.empty()) recover_or_launch(s, f.number);
+        else launch(s, f.number, f.token);
       }
       continue;
     }
@@ -179,25 +190,7 @@ void Orchestrator::tick() {
         stop_job(f, 0);
       }
     }
-    if (f.trial_done && !f.term_sent && now >= f.terminate_at) {
-      f.term_sent = true;
-      f.kill_at = now + std::chrono::milliseconds(static_cast<long>(opt_.kill_after_term_s * 1000));
-      stats_.terminated++;
-      Executor* e = f.executor;
-      JobRef job = *f.job;
-      worker_for(e).run([e, job, this, alive = alive_] {
-        Status st = e->terminate(job);
-        if (!st.ok()) opt_.post([this, alive, st] { if (*alive) warn("terminate: " + st.message()); });
-      });
-      local_poll_requested_ = local_poll_requested_ || e->kind() == "local";
-    }
-    if (f.term_sent && !f.kill_sent && now >= f.kill_at) {
-      f.kill_sent = true;
-      stats_.killed++;
-      Executor* e = f.executor;
-      JobRef job = *f.job;
-      worker_for(e).run([e, job] { (void)e->kill(job); });
-    }
+    if (f.trial_done) advance_stop(f, now);
   }
   for (auto& [kind, e] : executors_) {
     if (!e || poll_in_progress_[kind]) continue;
@@ -298,6 +291,10 @@ void Orchestrator::launch(StudyRuntime& s, int number, std::string token) {
     return;
   }
   auto now = Clock::now();
+  if (s.control == StudyControl::kPaused) {  // e.g. paused after refused launches: wait for resume
+    f.retry_launch_at = now + std::chrono::seconds(1);
+    return;
+  }
   if (now < studies_[s.id].backoff_until) {
     f.retry_launch_at = studies_[s.id].backoff_until;
     return;
@@ -329,10 +326,16 @@ void Orchestrator::on_launched(std::int64_t id, Result<JobRef> r) {
   if (it == flights_.end()) {
     if (r.ok()) {
       // Nobody waits for it any more: do not leave it running.
-      for (auto& [e, w] : workers_) {
+      for (auto& [e, l] : lanes_) {
         if (e->kind() != r->kind) continue;
         JobRef job = *r;
-        w->run([e = e, job] { (void)e->kill(job); });
+        l.stop->run([this, e = e, job, alive = alive_] {
+          Status st = e->kill(job);
+          if (!st.ok())
+            opt_.post([this, st, job, alive] {
+              if (*alive) warn("cancelling " + job.kind + " job " + job.id + ", launched for a trial hpod no longer runs: " + st.message());
+            });
+        });
       }
     }
     return;
@@ -349,21 +352,40 @@ void Orchestrator::on_launched(std::int64_t id, Result<JobRef> r) {
       f.retry_launch_at = now + std::chrono::seconds(2);
       return;
     }
+    // Refused (bad partition, missing program): not an outcome of the trial, which keeps
+    // its place and parameters and is launched again after the back-off. The launches of
+    // one round (up to max_parallel, sent together) back off once: 5 s, 10 s, ... 5 min.
     stats_.launch_failures++;
-    st.consecutive_failures++;
-    // Refused launches back off (5 s, 10 s, ... 5 min) instead of burning through trials.
-    auto delay = std::min(300.0, 5.0 * static_cast<double>(1 << std::min(st.consecutive_failures - 1, 6)));
-    st.backoff_until = now + std::chrono::milliseconds(static_cast<long>(delay * 1000));
-    s.last_error = "launch failed: " + r.status().message();
-    warn(s.name() + " trial " + std::to_string(f.number) + ": " + s.last_error);
-    int number = f.number;
-    flights_.erase(it);
-    fail_and_maybe_retry(s, number, s.last_error, true, {});
+    const std::string why = r.status().message();
+    bool new_round = now >= st.backoff_until;
+    if (new_round) {
+      st.consecutive_failures++;
+      std::string key = refusal_key(why, s.name(), f.number);
+      st.identical_refusals = key == st.last_refusal ? st.identical_refusals + 1 : 1;
+      st.last_refusal = key;
+      auto delay = std::min(300.0, 5.0 * static_cast<double>(1 << std::min(st.consecutive_failures - 1, 6)));
+      st.backoff_until = now + std::chrono::milliseconds(static_cast<long>(delay * 1000));
+    }
+    f.retry_launch_at = st.backoff_until;
+    // A pause's message stays: it says why the study stopped launching.
+    if (s.control == StudyControl::kRunning) s.last_error = "launch refused: " + why;
+    warn(s.name() + " trial " + std::to_string(f.number) + ": " + s.last_error + " (trying again in " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(st.backoff_until - now).count()) + " s)");
+    if (new_round && opt_.pause_after_refusals > 0 && st.identical_refusals >= opt_.pause_after_refusals &&
+        s.control == StudyControl::kRunning) {
+      s.last_error = "launch refused " + std::to_string(st.identical_refusals) +
+                     " rounds in a row, study paused (fix the cause, then resume it): " + why;
+      warn(s.name() + ": " + s.last_error);
+      service_.set_control(s, StudyControl::kPaused, [this, name = s.name(), alive = alive_](const Status& st2) {
+        if (*alive && !st2.ok()) warn(name + ": pausing after refused launches: " + st2.message());
+      });
+    }
     return;
   }
-  f.job = *r;
   f.token.clear();
   st.consecutive_failures = 0;
+  st.identical_refusals = 0;
+  st.last_refusal.clear();
   if (s.last_error.rfind("launch", 0) == 0) s.last_error.clear();
   stats_.launched++;
   if (st.freed_at != Clock::time_point{}) {
@@ -371,30 +393,92 @@ void Orchestrator::on_launched(std::int64_t id, Result<JobRef> r) {
     stats_.relaunches++;
     st.freed_at = {};
   }
+  adopt(f, *r, true);
+}
+
+void Orchestrator::adopt(Flight& f, const JobRef& job, bool launched_now) {
+  StudyRuntime& s = *f.study;
   const FrozenTrial* t = s.trial(f.number);
-  mark_trial_started(s.trials[static_cast<std::size_t>(f.number)], now);
-  service_.set_trial_meta(s, f.number, "job", job_meta(*r), [this, alive = alive_](const Status& st2) {
+  std::int64_t id = t->id;
+  f.job = job;
+  f.launching = false;
+  mark_trial_started(s.trials[static_cast<std::size_t>(f.number)], Clock::now());
+  service_.set_trial_meta(s, f.number, "job", job_meta(job, opt_.public_url), [this, alive = alive_](const Status& st2) {
     if (*alive && !st2.ok()) warn("storing a job reference: " + st2.message());
   });
-  std::map<std::string, std::string> attrs{{"executor", json_text(r->kind)}, {"job_id", json_text(r->id)},
-                                           {"run_dir", json_text(r->run_dir)}};
-  json ev{{"trial_id", id}, {"number", f.number}, {"executor", r->kind}, {"job_id", r->id}};
-  if (r->kind == "local") {
+  std::map<std::string, std::string> attrs{{"executor", json_text(job.kind)}, {"job_id", json_text(job.id)},
+                                           {"run_dir", json_text(job.run_dir)}};
+  json ev{{"trial_id", id}, {"number", f.number}, {"executor", job.kind}, {"job_id", job.id}};
+  if (job.kind == "local") {
     // A local process runs at once, here.
     f.seen_running = true;
     attrs["node"] = json_text(hostname());
     ev["node"] = hostname();
-    json d = json::parse(r->details, nullptr, false);
+    json d = json::parse(job.details, nullptr, false);
     if (!d.is_discarded() && d.value("gpu", -1) >= 0) {
       attrs["gpus"] = json_text(std::to_string(d["gpu"].get<int>()));
       ev["gpus"] = std::to_string(d["gpu"].get<int>());
     }
     service_.events().publish(s.name(), "launch", ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  } else if (r->kind == "slurm") {
-    attrs["slurm_job_id"] = json_text(r->id);
+  } else if (job.kind == "slurm") {
+    attrs["slurm_job_id"] = json_text(job.id);
   }
+  // Found after a restart: it may have run for a while; the heartbeat clock starts now.
+  if (!launched_now) f.seen_running = true;
   service_.set_trial_system_attrs(s, f.number, attrs, [](const Status&) {});
   if (t->state != TrialState::kRunning) stop_job(f, 0);  // stopped or killed while launching
+}
+
+void Orchestrator::recover_or_launch(StudyRuntime& s, int number) {
+  const FrozenTrial* t = s.trial(number);
+  if (!t) return;
+  Executor* e = executor_for(s);
+  if (!e) return launch(s, number, "");
+  Flight& f = flights_[t->id];
+  f.study = &s;
+  f.number = number;
+  f.executor = e;
+  f.token.clear();
+  f.launching = true;
+  std::int64_t id = t->id;
+  launcher_for(e).run([this, e, spec = launch_spec(s, number, ""), id, alive = alive_] {
+    auto found = e->find_unrecorded(spec);
+    opt_.post([this, id, found = std::move(found), alive]() mutable {
+      if (*alive) on_recovered(id, std::move(found));
+    });
+  });
+}
+
+void Orchestrator::on_recovered(std::int64_t id, Result<std::optional<JobRef>> found) {
+  auto it = flights_.find(id);
+  if (it == flights_.end()) return;
+  Flight& f = it->second;
+  f.launching = false;
+  StudyRuntime& s = *f.study;
+  const int number = f.number;
+  const std::string which = "trial " + std::to_string(number) + " of " + s.name();
+  if (!found.ok()) {
+    // Launching now could start a twin of a job that is queued already.
+    s.last_error = "launch delayed: " + found.status().message();
+    warn(which + ": cannot tell whether its job was submitted before hpod stopped: " + found.status().message() +
+         " (will ask again)");
+    f.retry_launch_at = Clock::now() + std::chrono::seconds(5);
+    return;
+  }
+  if (*found) {
+    info(which + ": its " + (*found)->kind + " job " + (*found)->id +
+         " was started before hpod stopped but never recorded; adopting it");
+    adopt(f, **found, false);
+    return;
+  }
+  // Planned but never started: start it now, with a fresh token (the old one was never
+  // handed out, and hpod keeps only hashes).
+  info("launching " + which + ", planned before the restart");
+  service_.rotate_token(s, number, [this, sp = &s, number, alive = alive_](Result<std::string> tok) {
+    if (!*alive) return;
+    if (!tok.ok()) return warn(tok.status().message());
+    launch(*sp, number, *tok);
+  });
 }
 
 // ------------------------------------------------------------------------------ watching
@@ -411,7 +495,7 @@ void Orchestrator::poll(const std::string& kind) {
   if (refs.empty()) return;
   poll_in_progress_[kind] = true;
   stats_.polls++;
-  worker_for(e).run([this, e, kind, refs = std::move(refs), alive = alive_] {
+  lanes(e).poll->run([this, e, kind, refs = std::move(refs), alive = alive_] {
     auto t0 = Clock::now();
     auto statuses = e->poll(refs);
     double secs = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -460,19 +544,25 @@ void Orchestrator::job_ended(Flight& f, const JobStatus& st) {
   std::map<std::string, std::string> attrs = st.attrs;
   attrs["job_state"] = json_text(st.state);
   const FrozenTrial* t = s.trial(number);
+  const std::string job = f.job->kind + " job " + f.job->id + " ended " + st.state;
+  const std::string detail = st.reason.empty() ? "" : " (" + st.reason + ")";
   if (t->state == TrialState::kRunning) {
     TrialOutcome o = settle_outcome(*t, st, *s.spec->trial);
     if (o.state == TrialState::kComplete) {
+      info(s.name() + " trial " + std::to_string(number) + ": " + job + detail + " -> COMPLETE");
       service_.finish_trial(s, number, TrialState::kComplete, o.values, attrs, [](const Status&) {});
     } else {
+      warn(s.name() + " trial " + std::to_string(number) + ": " + job + detail + " -> FAIL: " + o.reason);
       std::string tail = file_tail(run_dir(s, number) + "/stderr");
       if (!tail.empty()) attrs["stderr_tail"] = json_text(tail);
       fail_and_maybe_retry(s, number, o.reason, o.retry, attrs);
     }
   } else {
+    info(s.name() + " trial " + std::to_string(number) + " (already " + trial_state_name(t->state) + "): " + job + detail);
     service_.set_trial_system_attrs(s, number, attrs, [](const Status&) {});
   }
   service_.set_trial_meta(s, number, "job_ended", "1", [](const Status&) {});
+  s.pending_stops.erase(number);
   flights_.erase(id);
   studies_[s.id].freed_at = Clock::now();
   fill_slots(s);
@@ -516,6 +606,85 @@ void Orchestrator::stop_job(Flight& f, double grace_s) {
   f.trial_done = true;
   auto at = Clock::now() + std::chrono::milliseconds(static_cast<long>(grace_s * 1000));
   if (at < f.terminate_at) f.terminate_at = at;
+  show_stop(f);
+}
+
+void Orchestrator::advance_stop(Flight& f, Clock::time_point now) {
+  if (f.stop_call_in_flight || f.left_to_end || now < f.stop_retry_at) return;
+  // SIGKILL is sent again (kill_at moves on) for as long as the job is not seen ended.
+  const bool kill = f.term_sent && now >= f.kill_at;
+  if (!kill && (f.term_sent || now < f.terminate_at)) return;
+  Executor* e = f.executor;
+  if (!e) return;  // its executor is not configured in this hpod: nothing can stop it
+  if (e->command_ended(*f.job)) {
+    // The command told its value (or was pruned) and exited: a cancel now would only make
+    // Slurm record CANCELLED for a job that ended on its own.
+    f.left_to_end = true;
+    info(f.study->name() + " trial " + std::to_string(f.number) + ": the command of " + f.job->kind + " job " +
+         f.job->id + " has ended; waiting for the job's end instead of stopping it");
+    show_stop(f);
+    return;
+  }
+  f.stop_call_in_flight = true;
+  JobRef job = *f.job;
+  std::int64_t id = f.study->trial(f.number)->id;
+  lanes(e).stop->run([this, e, job, id, kill, alive = alive_] {
+    Status st = kill ? e->kill(job) : e->terminate(job);
+    opt_.post([this, id, kill, st, alive] {
+      if (*alive) on_stop_call(id, kill, st);
+    });
+  });
+}
+
+void Orchestrator::on_stop_call(std::int64_t id, bool kill, Status st) {
+  auto it = flights_.find(id);
+  if (it == flights_.end()) return;  // the job was seen ended meanwhile
+  Flight& f = it->second;
+  f.stop_call_in_flight = false;
+  auto now = Clock::now();
+  const std::string what = std::string(kill ? "kill" : "SIGTERM") + " of " + f.job->kind + " job " + f.job->id +
+                           " (" + f.study->name() + " trial " + std::to_string(f.number) + ")";
+  if (!st.ok()) {
+    f.stop_failures++;
+    f.stop_error = st.message();
+    f.stop_retry_at = now + std::chrono::milliseconds(static_cast<long>(std::max(1.0, opt_.poll_interval_s) * 1000));
+    if (f.stop_failures == 1 || f.stop_failures % 10 == 0)
+      warn(what + " failed (" + std::to_string(f.stop_failures) + " attempts so far; retrying until the job ends): " +
+           st.message());
+    show_stop(f);
+    return;
+  }
+  if (f.stop_failures > 0) info(what + " delivered after " + std::to_string(f.stop_failures) + " failed attempts");
+  f.stop_failures = 0;
+  f.stop_error.clear();
+  auto after_term = std::chrono::milliseconds(static_cast<long>(opt_.kill_after_term_s * 1000));
+  if (!kill) {
+    // Measured from the SIGTERM that was delivered, after an outage too.
+    f.term_sent = true;
+    f.kill_at = now + after_term;
+    stats_.terminated++;
+  } else {
+    f.kill_sent = true;
+    f.kill_at = now + std::max<std::chrono::milliseconds>(after_term, std::chrono::seconds(30));
+    stats_.killed++;
+  }
+  show_stop(f);
+}
+
+void Orchestrator::show_stop(const Flight& f) {
+  if (!f.trial_done || !f.job) return;
+  auto now = Clock::now();
+  auto [it, added] = f.study->pending_stops.try_emplace(f.number);
+  PendingStop& p = it->second;
+  if (added) p.since = now;
+  p.job_id = f.job->id;
+  p.stage = f.left_to_end  ? "its command has ended; waiting for the job's end"
+            : f.kill_sent  ? "killed; waiting for the job's end"
+            : f.term_sent  ? "SIGTERM sent; kill follows after kill_after_term_s"
+            : now < f.terminate_at ? "grace period (prune_grace_s)"
+                                   : "SIGTERM not delivered yet";
+  p.failed_attempts = f.stop_failures;
+  p.last_error = f.stop_error;
 }
 
 // ------------------------------------------------------------------------------ observer
@@ -536,6 +705,12 @@ void Orchestrator::on_control_changed(StudyRuntime& s) {
     for (const FrozenTrial* t : s.study.trials())
       if (t->state == TrialState::kRunning) fail_and_maybe_retry(s, t->number, "the study was stopped", false, {});
   } else if (s.control == StudyControl::kRunning) {
+    auto& st = studies_[s.id];
+    st.backoff_until = {};
+    st.consecutive_failures = 0;
+    st.identical_refusals = 0;
+    for (auto& [id, f] : flights_)
+      if (f.study == &s && !f.job && !f.launching && f.retry_launch_at != Clock::time_point{}) f.retry_launch_at = Clock::now();
     fill_slots(s);
   }
 }

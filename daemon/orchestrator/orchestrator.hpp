@@ -3,7 +3,9 @@
 // sampler), launches them through an executor, watches the jobs, applies the heartbeat
 // timeout, stops pruned trials' jobs after the grace period, settles trials whose jobs
 // ended without telling, retries lost ones, and re-attaches to running jobs after a
-// restart. Everything runs on the owner thread; executor calls run on worker threads.
+// restart. Everything runs on the owner thread; executor calls run on worker threads, one
+// set per executor: polls, launches and stops each have their own, so a poll never waits
+// behind queued launches.
 #pragma once
 
 #include <chrono>
@@ -19,8 +21,6 @@
 
 namespace hpod {
 
-class LocalExecutor;
-
 struct OrchestratorOptions {
   std::string runs_dir;             // absolute
   std::string public_url;           // HPOD_URL given to trials
@@ -28,6 +28,9 @@ struct OrchestratorOptions {
   double poll_interval_s = 2.0;     // executor status polls (one squeue per cycle for Slurm)
   double local_poll_interval_s = 1.0;
   double kill_after_term_s = 10.0;  // SIGKILL this long after SIGTERM if still alive
+  // A study whose launches were refused this many rounds in a row with the same message
+  // is paused (its planned trials wait); 0 never pauses.
+  int pause_after_refusals = 5;
   // Runs a function on the owner thread.
   std::function<void(std::function<void()>)> post;
   // Logging hooks (the daemon's logger); may be empty.
@@ -78,15 +81,25 @@ class Orchestrator final : public StudyObserver {
     bool launching = false;
     bool seen_running = false;
     bool trial_done = false;         // the trial finished; the job may still run
+    // Stopping the job (trial_done): SIGTERM at terminate_at, SIGKILL kill_after_term_s after
+    // a SIGTERM the executor took. A stop is a promise: failed calls are retried, and the
+    // flight stays until the job is seen ended.
     Clock::time_point terminate_at = Clock::time_point::max();
     bool term_sent = false, kill_sent = false;
     Clock::time_point kill_at = Clock::time_point::max();
+    bool stop_call_in_flight = false;
+    Clock::time_point stop_retry_at{};
+    int stop_failures = 0;
+    std::string stop_error;
+    bool left_to_end = false;        // its command already ended: no signal, wait for the job's end
     Clock::time_point retry_launch_at{};  // no free slot / controller down: try again then
     std::string token;               // for a launch that is waiting for a slot
   };
   struct StudyState {
     Clock::time_point backoff_until{};
-    int consecutive_failures = 0;
+    int consecutive_failures = 0;   // rounds of refused launches in a row
+    int identical_refusals = 0;     // ... with the same message
+    std::string last_refusal;
     std::optional<std::pair<int, std::map<std::string, double>>> ahead;  // (trial number, params)
     bool planning_scheduled = false;
     int pending_starts = 0;         // trials asked for and not created yet (being planned)
@@ -95,8 +108,19 @@ class Orchestrator final : public StudyObserver {
 
   bool runs(const StudyRuntime& s) const;
   Executor* executor_for(const StudyRuntime& s);
-  WorkerPool& worker_for(Executor* e);
+  struct Lanes {
+    std::unique_ptr<WorkerPool> poll, stop;
+    std::vector<std::unique_ptr<WorkerPool>> launch;
+    unsigned next_launch = 0;
+  };
+  Lanes& lanes(Executor* e) { return lanes_.at(e); }
   WorkerPool& launcher_for(Executor* e);
+  void recover_or_launch(StudyRuntime& s, int number);
+  void on_recovered(std::int64_t trial_id, Result<std::optional<JobRef>> found);
+  void adopt(Flight& f, const JobRef& job, bool launched_now);
+  void advance_stop(Flight& f, Clock::time_point now);
+  void on_stop_call(std::int64_t trial_id, bool kill, Status st);
+  void show_stop(const Flight& f);
   void fill_slots(StudyRuntime& s);
   void start_trial(StudyRuntime& s);
   void plan_ahead(StudyRuntime& s);
@@ -116,12 +140,7 @@ class Orchestrator final : public StudyObserver {
 
   StudyService& service_;
   std::map<std::string, Executor*> executors_;
-  std::map<Executor*, std::unique_ptr<WorkerPool>> workers_;  // one thread each: calls in order
-  // Local launches alternate between the executor's worker and this one: a launch is
-  // mostly file-system work (run directory, stdout, stderr) and a spawn, and two of them
-  // overlap well. Slurm launches stay on one worker (one sbatch at a time).
-  std::unique_ptr<WorkerPool> second_local_launcher_;
-  unsigned launches_ = 0;
+  std::map<Executor*, Lanes> lanes_;
   OrchestratorOptions opt_;
   std::map<std::int64_t, Flight> flights_;  // by trial id
   std::map<std::int64_t, StudyState> studies_;  // by study id

@@ -37,6 +37,16 @@ struct TrialRuntime {
   std::map<std::string, std::string> meta;            // hpod_trial_meta mirror (job, retry links, ...)
 };
 
+// A job hpod has to stop (its trial ended: pruned, killed, stopped) that Slurm or the OS has
+// not reported ended yet; kept by the orchestrator, shown on the study.
+struct PendingStop {
+  std::string job_id;
+  std::string stage;        // "grace period", "SIGTERM not delivered yet", "SIGTERM sent", ...
+  int failed_attempts = 0;  // executor calls that failed (e.g. controller down)
+  std::string last_error;
+  std::chrono::steady_clock::time_point since;
+};
+
 struct StudyRuntime {
   StudyRuntime(std::int64_t study_id, std::string name, std::vector<StudyDirection> directions)
       : id(study_id), study(std::move(name), std::move(directions)) {}
@@ -54,6 +64,7 @@ struct StudyRuntime {
   std::deque<int> waiting;                          // enqueued (WAITING) trials, oldest first
   std::chrono::system_clock::time_point started;    // for budget.timeout_s
   std::string last_error;                           // shown on the study (e.g. a refused launch)
+  std::map<int, PendingStop> pending_stops;         // by trial number
   bool planning = false;                            // a sampler call is in flight (one at a time)
   // Asks being planned hold the next trial numbers from the moment they start, so plans
   // in flight together get distinct numbers (the sampler's per-trial seed).

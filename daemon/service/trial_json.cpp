@@ -124,6 +124,13 @@ json study_summary_json(const StudyRuntime& s) {
     j["best_trial"] = nullptr;
   }
   j["last_error"] = s.last_error.empty() ? json(nullptr) : json(s.last_error);
+  json stops = json::array();
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& [number, p] : s.pending_stops)
+    stops.push_back({{"trial", number}, {"job_id", p.job_id}, {"stage", p.stage}, {"failed_attempts", p.failed_attempts},
+                     {"last_error", p.last_error.empty() ? json(nullptr) : json(p.last_error)},
+                     {"for_s", std::chrono::duration<double>(now - p.since).count()}});
+  j["pending_stops"] = stops;
   return j;
 }
 

@@ -3,7 +3,7 @@
 
 Every outcome of a trial's life (complete, pruned and killed after the grace, exit 0
 without a value, crash, heartbeat timeout, retry of a lost process, stop, GPU slots, a
-launch failure), a bad study file, and kill -9 of hpod five times during a 40-trial study.
+refused launch), a bad study file, and kill -9 of hpod five times during a 40-trial study.
 """
 import glob
 import json
@@ -166,17 +166,18 @@ class OrchestratorTest(unittest.TestCase):
         self.assertEqual(second["state"], "COMPLETE")
         self.assertEqual(second["params"], first["params"])
 
-    def test_launch_failure_fails_retries_and_shows_on_the_study(self):
+    def test_a_refused_launch_keeps_the_planned_trial_and_shows_on_the_study(self):
         d = study("o-nolaunch", "complete", trial={"command": ["no-such-program-hpod"], "max_retries": 1})
         self.submit(d)
-        wait_for(lambda: len([t for t in self.trials("o-nolaunch") if t["state"] == "FAIL"]) == 2, 30,
-                 what="the launch and its retry to fail")
+        wait_for(lambda: (self.hpod.request("GET", "/api/v1/studies/o-nolaunch")[1]["last_error"] or "").startswith(
+            "launch refused"), 30, what="the refusal on the study")
         s = self.hpod.request("GET", "/api/v1/studies/o-nolaunch")[1]
         self.assertIn('program "no-such-program-hpod" not found', s["last_error"])
-        t = self.trial("o-nolaunch", 0)
-        self.assertIn("launch failed", t["system_attrs"]["fail_reason"])
-        time.sleep(0.5)  # nothing to wait for: the point is that no burst of trials follows
-        self.assertEqual(len(self.trials("o-nolaunch")), 2)
+        # Not an outcome: the planned trial waits (backing off), nothing fails, nothing is retried.
+        self.assertEqual([t["state"] for t in self.trials("o-nolaunch")], ["RUNNING"])
+        self.assertEqual(s["budget"]["finished"], 0)
+        self.assertEqual(self.hpod.request("POST", "/api/v1/studies/o-nolaunch/stop")[0], 200)
+        self.assertEqual([t["state"] for t in self.trials("o-nolaunch")], ["FAIL"])
 
     def test_stop_kills_running_trials(self):
         self.submit(study("o-stop", "silent", n_trials=4, max_parallel=2))

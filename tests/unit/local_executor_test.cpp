@@ -6,6 +6,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <thread>
 
 #include "daemon/executors/local_executor.hpp"
@@ -97,4 +99,69 @@ TEST_CASE("local executor: after a restart, the exit_status file decides; an emp
   CHECK(st.at(cut_ref.id).state == "LOST");
   CHECK(st.at(cut_ref.id).retryable);
   CHECK(st.at(cut_ref.id).exit_code != 0);
+}
+
+TEST_CASE("local executor: a launch moves an earlier run directory aside, so its exit_status cannot decide the outcome") {
+  LocalRunRoot dir;
+  LocalExecutor e;
+  // Left by an earlier database's trial 0: a successful exit and some output.
+  const fs::path run = dir.path / "0";
+  fs::create_directories(run);
+  std::ofstream(run / "exit_status") << "0\n";
+  std::ofstream(run / "stdout") << "old output\n";
+  // This run's process group dies to SIGKILL, wrapper and all: it records nothing.
+  LaunchSpec spec = local_shell_job(dir, "0", "echo new output; kill -9 0");
+  auto ref = e.launch(spec);
+  REQUIRE(ref.ok());
+  JobStatus st = wait_local_finished(e, *ref);
+  CAPTURE(st.reason);
+  CHECK(st.state == "LOST");
+  CHECK(st.retryable);
+  std::ifstream out(run / "stdout");
+  std::string log((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  CHECK(log == "new output\n");
+  // The old run is kept, not deleted.
+  int moved = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("0.old-", 0) != 0) continue;
+    ++moved;
+    std::ifstream old(entry.path() / "stdout");
+    std::string text((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
+    CHECK(text == "old output\n");
+    CHECK(read_small_file((entry.path() / "exit_status").string()) == std::optional<std::string>("0\n"));
+  }
+  CHECK(moved == 1);
+}
+
+TEST_CASE("local executor: an empty run directory is used as it is") {
+  LocalRunRoot dir;
+  LocalExecutor e;
+  auto ref = e.launch(local_shell_job(dir, "1", "exit 0"));
+  REQUIRE(ref.ok());
+  CHECK(wait_local_finished(e, *ref).exit_code == 0);
+  int entries = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path)) entries += entry.path().filename() != "1";
+  CHECK(entries == 0);
+}
+
+TEST_CASE("local executor: find_unrecorded adopts this trial's record, not an earlier run's") {
+  LocalRunRoot dir;
+  LocalExecutor e;
+  LaunchSpec spec = local_shell_job(dir, "2", "exit 0");
+  auto ref = e.launch(spec);
+  REQUIRE(ref.ok());
+  wait_local_finished(e, *ref);
+
+  spec.trial_started = std::chrono::system_clock::now() - std::chrono::seconds(60);
+  auto found = e.find_unrecorded(spec);
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CHECK((*found)->id == ref->id);
+
+  // The same record seen by a trial that started an hour after it was written.
+  spec.trial_started = std::chrono::system_clock::now() + std::chrono::hours(1);
+  found = e.find_unrecorded(spec);
+  REQUIRE(found.ok());
+  CHECK_FALSE(found->has_value());
 }

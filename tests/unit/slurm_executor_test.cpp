@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
+#include <thread>
 
 #include "daemon/executors/slurm_executor.hpp"
 #include "tests/support/slurm_test_support.hpp"
@@ -63,6 +65,7 @@ class FakeSlurm {
     o.scancel = dir_ / "scancel";
     o.sacct = dir_ / "sacct";
     o.query_timeout = o.submit_timeout = o.cancel_timeout = 5s;
+    o.outage_probe_interval = 0ms;  // every call asks; the outage test sets its own
     return o;
   }
 
@@ -77,6 +80,16 @@ std::string squeue_call(const std::string& ids) {
 
 JobRef slurm_ref(const std::string& id, const std::string& run_dir) { return JobRef{"slurm", id, run_dir, "{}"}; }
 
+// Now as squeue's SubmitTime prints it (local time).
+std::string slurm_now(std::chrono::seconds offset = 0s) {
+  std::time_t t = std::time(nullptr) + offset.count();
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return buf;
+}
+
 }  // namespace
 
 TEST_CASE("launch writes the script and submits it with sbatch --parsable") {
@@ -86,24 +99,31 @@ TEST_CASE("launch writes the script and submits it with sbatch --parsable") {
   SlurmExecutor ex(fake.options());
   CHECK(ex.kind() == "slurm");
 
-  LaunchSpec spec = hpod::testing::slurm_launch_spec(runs.path(), runs.path());
+  const std::string run_dir = runs / "7";
+  LaunchSpec spec = hpod::testing::slurm_launch_spec(run_dir, runs.path());
   spec.env["HPOD_TOKEN"] = "secret";
-  spit(runs / "exit_status", "0\n");  // left over from an earlier attempt in this run dir
+  std::filesystem::create_directories(run_dir);
+  spit(run_dir + "/exit_status", "0\n");  // left by an earlier run in this run dir
   CHECK(ex.can_launch(spec));
   auto ref = ex.launch(spec);
   REQUIRE(ref.ok());
   CHECK(ref->kind == "slurm");
   CHECK(ref->id == "4242");
-  CHECK(ref->run_dir == runs.path());
+  CHECK(ref->run_dir == run_dir);
   CHECK(ref->details.find("hpod-demo-7") != std::string::npos);
 
-  const std::string script = runs / "job.sbatch";
+  const std::string script = run_dir + "/job.sbatch";
   CHECK(fake.calls("sbatch") == std::vector<std::string>{"--parsable " + script});
   CHECK(slurp(script) == *make_batch_script(spec));
   struct stat st {};
   REQUIRE(::stat(script.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);  // it holds HPOD_TOKEN
-  CHECK_FALSE(std::filesystem::exists(runs / "exit_status"));
+  CHECK_FALSE(std::filesystem::exists(run_dir + "/exit_status"));
+  // The earlier run is kept beside it, not deleted.
+  int moved = 0;
+  for (const auto& e : std::filesystem::directory_iterator(runs.path()))
+    if (e.path().filename().string().rfind("7.old-", 0) == 0) moved += slurp(e.path() / "exit_status") == "0\n";
+  CHECK(moved == 1);
 }
 
 TEST_CASE("a rejected sbatch is InvalidArgument / FailedPrecondition with Slurm's message") {
@@ -142,16 +162,117 @@ TEST_CASE("an sbatch that times out is Unavailable, unless the job was queued an
   LaunchSpec spec = hpod::testing::slurm_launch_spec(runs.path(), runs.path());
   fake.hang("sbatch");
 
-  fake.answer("squeue", "");
+  // An older job of the same name (another database's trial 7) is not ours.
+  fake.answer("squeue", "12|" + slurm_now(-3600s) + "|hpod-demo-7|\n");
   auto r = ex.launch(spec);
   CHECK(r.status().code() == Status::Code::kUnavailable);
   CHECK(r.status().message().find("sbatch timed out") != std::string::npos);
-  CHECK(fake.calls("squeue") == std::vector<std::string>{"-h -n hpod-demo-7 -O JobID:|"});
+  CHECK(fake.calls("squeue") == std::vector<std::string>{"-h -t all -n hpod-demo-7 -O JobID:|,SubmitTime:|,Name:|"});
 
-  fake.answer("squeue", "77|\n");
+  // The next attempt looks first and finds the job the timed-out sbatch queued.
+  fake.answer("squeue", "77|" + slurm_now() + "|hpod-demo-7|\n");
   auto adopted = ex.launch(spec);
   REQUIRE(adopted.ok());
   CHECK(adopted->id == "77");
+  CHECK(fake.calls("sbatch").size() == 1);
+}
+
+TEST_CASE("find_unrecorded: a job of the trial's name submitted after its script was written, asked only if there is a script") {
+  FakeSlurm fake;
+  ScratchDir runs("hpod-runs");
+  SlurmExecutor ex(fake.options());
+  LaunchSpec spec = hpod::testing::slurm_launch_spec(runs / "7", runs.path());
+  std::filesystem::create_directories(spec.run_dir);
+
+  auto none = ex.find_unrecorded(spec);  // never got as far as sbatch
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+  CHECK(fake.calls("squeue").empty());
+
+  spit(spec.run_dir + "/job.sbatch", "#!/bin/sh\n");
+  fake.answer("squeue", "", "slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n", 1);
+  CHECK(ex.find_unrecorded(spec).status().code() == Status::Code::kUnavailable);
+
+  fake.answer("squeue", "30|" + slurm_now(-7200s) + "|hpod-demo-7|\n31|" + slurm_now() + "|hpod-demo-7|\n");
+  auto found = ex.find_unrecorded(spec);
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CHECK((*found)->id == "31");
+  CHECK((*found)->details.find("hpod-demo-7") != std::string::npos);
+
+  // Purged from squeue: the job completion file knows it.
+  fake.answer("squeue", "");
+  fake.answer("sacct-c", "32|" + slurm_now() + "|hpod-demo-7\n");
+  found = ex.find_unrecorded(spec);
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CHECK((*found)->id == "32");
+  CHECK(fake.calls("sacct-c").back() == "-c -n -P --name=hpod-demo-7 -o JobIDRaw,Submit,JobName");
+}
+
+TEST_CASE("while the controller does not answer, one call at a time asks; the others fail at once") {
+  FakeSlurm fake;
+  ScratchDir runs("hpod-runs");
+  auto options = fake.options();
+  options.outage_probe_interval = 60s;
+  std::vector<std::string> warnings;
+  options.warn = [&](const std::string& w) { warnings.push_back(w); };
+  SlurmExecutor ex(options);
+  const std::string down = "slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n";
+  fake.answer("squeue", "", down, 1);
+  fake.answer("sbatch", "", "sbatch: error: Batch job submission failed: Unable to contact slurm controller\n", 1);
+  fake.answer("scancel-signal", "", "scancel: error: Unable to contact slurm controller\n", 1);
+  JobRef job = slurm_ref("40", runs.path());
+
+  CHECK(ex.poll({job})["40"].phase == JobPhase::kUnknown);
+  CHECK(fake.calls("squeue").size() == 1);
+  // Launches and stops queued meanwhile do not each wait for a client timeout.
+  LaunchSpec spec = hpod::testing::slurm_launch_spec(runs / "7", runs.path());
+  auto r = ex.launch(spec);
+  CHECK(r.status().code() == Status::Code::kUnavailable);
+  CHECK(ex.terminate(job).code() == Status::Code::kUnavailable);
+  CHECK(ex.poll({job})["40"].phase == JobPhase::kUnknown);
+  CHECK(fake.calls("sbatch").empty());
+  CHECK(fake.calls("scancel-signal").empty());
+  CHECK(fake.calls("squeue").size() == 1);
+  CHECK(warnings.size() == 1);
+  CHECK(warnings.at(0).find("Slurm controller not answering") != std::string::npos);
+}
+
+TEST_CASE("after the probe interval one call asks again, and an answer ends the outage") {
+  FakeSlurm fake;
+  ScratchDir runs("hpod-runs");
+  auto options = fake.options();
+  options.outage_probe_interval = 200ms;
+  std::vector<std::string> warnings;
+  options.warn = [&](const std::string& w) { warnings.push_back(w); };
+  SlurmExecutor ex(options);
+  JobRef job = slurm_ref("40", runs.path());
+  fake.answer("scancel", "", "scancel: error: Unable to contact slurm controller (connect failure)\n", 1);
+  CHECK(ex.kill(job).code() == Status::Code::kUnavailable);
+  CHECK(ex.kill(job).code() == Status::Code::kUnavailable);
+  CHECK(fake.calls("scancel").size() == 1);
+  std::this_thread::sleep_for(250ms);  // the probe interval itself is what is tested
+  fake.answer("scancel", "");
+  CHECK(ex.kill(job).ok());
+  CHECK(ex.kill(job).ok());
+  CHECK(fake.calls("scancel").size() == 3);
+  REQUIRE(warnings.size() == 2);
+  CHECK(warnings.at(1).find("Slurm controller answers again") != std::string::npos);
+}
+
+TEST_CASE("a job cancelled after its command had exited 0 is COMPLETED") {
+  FakeSlurm fake;
+  ScratchDir a("hpod-run");
+  spit(a / "exit_status", "0\n");
+  fake.answer("squeue", "25|25|CANCELLED|15|n1|0:30|hpod-demo-25|None|\n");
+  SlurmExecutor ex(fake.options());
+  CHECK(ex.kill(slurm_ref("25", a.path())).ok());
+  auto st = ex.poll({slurm_ref("25", a.path())});
+  CHECK(st["25"].phase == JobPhase::kFinished);
+  CHECK(st["25"].state == "COMPLETED");
+  CHECK(st["25"].attrs["state"] == "\"COMPLETED\"");
+  CHECK(st["25"].exit_code == 0);
 }
 
 TEST_CASE("one squeue call per poll for all jobs gives states, reasons and attrs") {
