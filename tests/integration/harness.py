@@ -16,6 +16,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 HPOD = os.environ.get("HPOD_BIN", "")
+CLIENT_DIR = os.path.abspath(os.path.join(HERE, "..", "..", "clients", "python"))
 
 
 def wait_for(predicate, timeout=10.0, interval=0.01, what="condition"):
@@ -57,7 +58,7 @@ class Hpod:
             os.remove(url_file)
         self.log = open(os.path.join(self.dir, "hpod.log"), "ab")
         self.proc = subprocess.Popen([HPOD, "--config", os.path.join(self.dir, "hpod.json"), "--url-file", url_file],
-                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir, env=self.environment())
         if expect_failure:
             self.proc.wait(timeout=10)
             return self.proc.returncode
@@ -69,6 +70,16 @@ class Hpod:
         # A restart keeps the port: trials hold the URL in HPOD_URL.
         self.config["listen"] = "127.0.0.1:%d" % urllib.parse.urlsplit(self.url).port
         return self
+
+    @staticmethod
+    def environment():
+        """hpod's environment, which its trials inherit: the repo's Python client importable
+        whichever test started hpod."""
+        env = dict(os.environ)
+        paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        if CLIENT_DIR not in paths:
+            env["PYTHONPATH"] = os.pathsep.join([CLIENT_DIR] + paths)
+        return env
 
     def read_log(self):
         with open(os.path.join(self.dir, "hpod.log"), "rb") as f:
