@@ -8,6 +8,7 @@
 #include "daemon/executors/local_executor.hpp"
 #include "daemon/orchestrator/command_line.hpp"
 #include "daemon/orchestrator/outcome.hpp"
+#include "daemon/saturating_duration.hpp"
 
 namespace hpod {
 
@@ -141,7 +142,7 @@ void Orchestrator::start() {
         f.job = job;
         f.trial_done = true;
         f.seen_running = true;
-        f.terminate_at = now + std::chrono::milliseconds(static_cast<long>(s->spec->trial->prune_grace_s * 1000));
+        f.terminate_at = now + saturating_seconds<Clock::duration>(s->spec->trial->prune_grace_s);
         flights_[t->id] = std::move(f);
       }
     }
@@ -184,7 +185,7 @@ void Orchestrator::tick() {
     }
     if (f.trial_done && !f.term_sent && now >= f.terminate_at) {
       f.term_sent = true;
-      f.kill_at = now + std::chrono::milliseconds(static_cast<long>(opt_.kill_after_term_s * 1000));
+      f.kill_at = now + saturating_seconds<Clock::duration>(opt_.kill_after_term_s);
       stats_.terminated++;
       Executor* e = f.executor;
       JobRef job = *f.job;
@@ -517,7 +518,7 @@ void Orchestrator::retry_trial(StudyRuntime& s, int number, int attempt) {
 
 void Orchestrator::stop_job(Flight& f, double grace_s) {
   f.trial_done = true;
-  auto at = Clock::now() + std::chrono::milliseconds(static_cast<long>(grace_s * 1000));
+  auto at = Clock::now() + saturating_seconds<Clock::duration>(grace_s);
   if (at < f.terminate_at) f.terminate_at = at;
 }
 
