@@ -3,6 +3,7 @@
 // handlers, and the descriptor budget.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,11 +18,14 @@
 
 #include "core/json_check.hpp"
 #include "daemon/api/api_internal.hpp"
+#include "daemon/executors/file_modes.hpp"
+#include "daemon/executors/slurm_batch_script.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/saturating_duration.hpp"
 #include "daemon/studies_dir.hpp"
 #include "hpod/study.hpp"
 #include "tests/support/api_world.hpp"
+#include "tests/support/slurm_test_support.hpp"
 
 using namespace hpod;
 
@@ -258,4 +262,20 @@ TEST_CASE("API: an exception in a handler is a 500 with a log line, never the da
   cb(1);
   CHECK(out->status == 500);
   CHECK(hardening_detail(*out) == "internal error while handling tell on trial 3 (logged)");
+}
+
+TEST_CASE("the daemon's umask is 077; trials (local wrapper, Slurm script) get the one it was started with") {
+  mode_t started = ::umask(022);  // what the test process had, restored below
+  make_daemon_files_private();
+  mode_t now = ::umask(077);
+  CHECK(now == 077);
+  REQUIRE(trial_umask());
+  CHECK(*trial_umask() == 022);
+  CHECK(umask_text(022) == "0022");
+  auto script = make_batch_script(testing::slurm_launch_spec("/r", "/w"));
+  REQUIRE(script.ok());
+  auto at = script->find("umask 0022\n");
+  REQUIRE(at != std::string::npos);
+  CHECK(at < script->find("cd -- '/w'"));  // before the trial's command, after the job's own files
+  ::umask(started);
 }
