@@ -72,6 +72,50 @@ std::string describe_json_error(const nlohmann::json::exception& e) {
   return reason;
 }
 
+std::optional<std::string> nesting_error(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') ++i;  // the escaped character cannot end the string
+      else if (ch == '"') in_string = false;
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+    } else if (ch == '\n') {
+      ++line;
+      line_start = i + 1;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > max_depth)
+        return "nested deeper than " + std::to_string(max_depth) + " levels of arrays and objects (line " +
+               std::to_string(line) + ", column " + std::to_string(i - line_start + 1) + ")";
+    } else if (ch == ']' || ch == '}') {
+      --depth;  // unbalanced text is the parser's to report
+    }
+  }
+  return std::nullopt;
+}
+
+Result<nlohmann::json> parse_bounded(std::string_view text, const std::string& what, int max_depth) {
+  if (auto e = nesting_error(text, max_depth)) return Status::InvalidArgument(what + ": " + *e);
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Status::InvalidArgument(what + ": invalid JSON: " + describe_parse_error(text, e));
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double
+    return Status::InvalidArgument(what + ": invalid JSON: " + describe_json_error(e));
+  }
+}
+
+nlohmann::json parse_stored_value(const std::string& text) {
+  if (nesting_error(text)) return text;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  return j.is_discarded() ? nlohmann::json(text) : j;
+}
+
 void Checker::error(const std::string& path, const std::string& rule) {
   std::string m;
   if (!source_.empty()) m += source_ + ": ";

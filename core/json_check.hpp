@@ -22,6 +22,23 @@ std::string describe_parse_error(std::string_view text, const nlohmann::json::pa
 // Other JSON errors while parsing (a number out of range): the reason without the prefix.
 std::string describe_json_error(const nlohmann::json::exception& e);
 
+// How deeply arrays and objects may nest in a request body, a study file or the daemon's
+// configuration: nlohmann's dump and Python's json module both recurse once per level,
+// so a value nested thousands deep would crash hpod or make the study unreadable for
+// Optuna. 32 is far beyond any real study or attribute.
+inline constexpr int kMaxJsonDepth = 32;
+// Checks the nesting of JSON text before it is parsed (strings are skipped, so brackets
+// inside them do not count). nullopt when it nests at most `max_depth` levels, else
+// "nested deeper than 32 levels (line 3, column 14)".
+std::optional<std::string> nesting_error(std::string_view text, int max_depth = kMaxJsonDepth);
+// Parses `text` with the nesting check first; InvalidArgument "<what>: invalid JSON: ..."
+// or "<what>: nested deeper than ...".
+Result<nlohmann::json> parse_bounded(std::string_view text, const std::string& what, int max_depth = kMaxJsonDepth);
+// A JSON value read back from the database (attributes are stored as JSON text): the
+// value, or the text itself as a string when it is not JSON or nests deeper than
+// kMaxJsonDepth (another writer's; hpod's own dump would recurse through it).
+nlohmann::json parse_stored_value(const std::string& text);
+
 // Collects every error instead of stopping at the first.
 class Checker {
  public:

@@ -24,4 +24,13 @@ std::string shell_join(const std::vector<std::string>& words) {
   return out;
 }
 
+bool shell_identifier(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace hpod

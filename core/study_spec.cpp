@@ -8,6 +8,7 @@
 #include "core/json_check.hpp"
 #include "hpod/pruner.hpp"
 #include "hpod/sampler.hpp"
+#include "hpod/shell_quote.hpp"
 #include "hpod/study.hpp"
 
 namespace hpod {
@@ -54,6 +55,18 @@ Result<std::vector<std::string>> placeholder_names(std::string_view s) {
 namespace {
 
 using jc::Checker;
+
+// Bounds of the duration options: far beyond any real use, and small enough that the
+// daemon's clock arithmetic never comes near overflowing.
+constexpr double kMaxPruneGraceS = 86'400;            // 1 day
+constexpr double kMaxHeartbeatTimeoutS = 7 * 86'400;  // 1 week
+constexpr double kMaxStudyTimeoutS = 366 * 86'400;    // 1 year
+
+std::string seconds_bound(double s) {
+  auto whole = static_cast<long long>(s);
+  std::string days = whole % 86'400 == 0 ? " (" + std::to_string(whole / 86'400) + (whole == 86'400 ? " day)" : " days)") : "";
+  return std::to_string(whole) + " s" + days;
+}
 
 Distribution parse_distribution(Checker& c, const json& j, const std::string& path) {
   if (!c.expect_object(j, path)) return FloatDistribution{};
@@ -205,17 +218,20 @@ TrialSpec parse_trial(Checker& c, const json& j, const SearchSpace& space) {
           c.error(p, "must be a string");
           continue;
         }
+        if (v.get_ref<const std::string&>().find('\0') != std::string::npos) c.error(p, "must not contain a NUL byte");
         t.env[k] = v.get<std::string>();
       }
     }
   }
   if (auto g = c.number(j, path, "prune_grace_s", false)) {
-    if (*g < 0) c.error(path + ".prune_grace_s", "must be >= 0");
-    t.prune_grace_s = *g;
+    if (*g < 0 || *g > kMaxPruneGraceS)
+      c.error(path + ".prune_grace_s", "must be between 0 and " + seconds_bound(kMaxPruneGraceS));
+    else t.prune_grace_s = *g;
   }
   if (auto h = c.number(j, path, "heartbeat_timeout_s", false)) {
-    if (*h < 0) c.error(path + ".heartbeat_timeout_s", "must be >= 0 (0 disables it)");
-    t.heartbeat_timeout_s = *h;
+    if (*h < 0 || *h > kMaxHeartbeatTimeoutS)
+      c.error(path + ".heartbeat_timeout_s", "must be between 0 (disabled) and " + seconds_bound(kMaxHeartbeatTimeoutS));
+    else t.heartbeat_timeout_s = *h;
   }
   if (auto p = c.number(j, path, "progress_timeout_s", false)) {
     if (*p < 0) c.error(path + ".progress_timeout_s", "must be >= 0 (0 disables it)");
@@ -279,8 +295,8 @@ ExecutorSpec parse_executor(Checker& c, const json& j) {
         c.error(path, "Slurm options must be non-empty single-line strings");
     }
     if (auto n = c.integer(j, path, "cpus_per_task", false)) {
-      if (*n < 1) c.error(path + ".cpus_per_task", "must be >= 1");
-      s.cpus_per_task = static_cast<int>(*n);
+      if (*n < 1 || *n > 100'000) c.error(path + ".cpus_per_task", "must be between 1 and 100000");
+      else s.cpus_per_task = static_cast<int>(*n);
     }
     if (auto x = j.find("extra_args"); x != j.end()) {
       if (!x->is_array()) {
@@ -310,14 +326,9 @@ ExecutorSpec parse_executor(Checker& c, const json& j) {
 
 Result<StudySpec> parse_study_spec(std::string_view text, std::string_view source) {
   Checker c{std::string(source)};
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return Status::InvalidArgument(std::string(source) + ": invalid JSON: " + jc::describe_parse_error(text, e));
-  } catch (const json::exception& e) {  // e.g. a number too large for a double
-    return Status::InvalidArgument(std::string(source) + ": invalid JSON: " + jc::describe_json_error(e));
-  }
+  auto parsed = jc::parse_bounded(text, std::string(source));
+  if (!parsed.ok()) return parsed.status();
+  json j = std::move(parsed).value();
   StudySpec spec;
   if (!j.is_object()) return Status::InvalidArgument(std::string(source) + ": the study definition must be a JSON object");
   c.known_keys(j, "", {"name", "direction", "directions", "search_space", "sampler", "pruner", "budget",
@@ -395,7 +406,8 @@ Result<StudySpec> parse_study_spec(std::string_view text, std::string_view sourc
         else spec.budget.max_parallel = static_cast<int>(*m);
       }
       if (auto t = c.number(b, "budget", "timeout_s", false)) {
-        if (!(*t > 0)) c.error("budget.timeout_s", "must be > 0");
+        if (!(*t > 0) || *t > kMaxStudyTimeoutS)
+          c.error("budget.timeout_s", "must be > 0 and at most " + seconds_bound(kMaxStudyTimeoutS));
         else spec.budget.timeout_s = *t;
       }
     }
@@ -406,6 +418,12 @@ Result<StudySpec> parse_study_spec(std::string_view text, std::string_view sourc
     spec.executor = parse_executor(c, j["executor"]);
     if (!spec.trial) c.error("executor", "an executor needs a \"trial\" block with the command to run");
   }
+  // A batch script exports the environment through the shell, which only takes shell
+  // identifiers: refused now rather than at every launch of the study.
+  if (spec.trial && spec.executor.type == ExecutorSpec::Type::kSlurm)
+    for (auto& [k, _] : spec.trial->env)
+      if (!shell_identifier(k))
+        c.error("trial.env." + k, "the Slurm executor takes only shell identifiers as variable names ([A-Za-z_][A-Za-z0-9_]*)");
   if (spec.trial && !spec.budget.n_trials && !spec.budget.timeout_s)
     c.error("budget", "a study that runs trials needs \"n_trials\" or \"timeout_s\" so that it ends");
 

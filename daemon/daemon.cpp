@@ -1,12 +1,14 @@
 #include "daemon/daemon.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -15,7 +17,9 @@
 #include "daemon/api/api.hpp"
 #include "daemon/dashboard/assets.hpp"
 #include "daemon/events/event_hub.hpp"
+#include "daemon/executors/file_modes.hpp"
 #include "daemon/executors/local_executor.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/executors/slurm_executor.hpp"
 #include "daemon/orchestrator/orchestrator.hpp"
 #include "daemon/studies_dir.hpp"
@@ -45,6 +49,16 @@ Status write_url_file(const std::string& path, const std::string& url) {
   fs::rename(tmp, path, ec);
   if (ec) return Status::IOError("cannot rename " + tmp + " to " + path + ": " + ec.message());
   return Status::OK();
+}
+
+// An existing database (from before hpod made its files private, or copied in) that
+// others can read: said, not changed behind the operator's back.
+void warn_if_readable_by_others(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  log::warn("database " + path + " has mode " + mode + ": others can read trial environments (e.g. API keys) in it; chmod 600 it (and its -wal/-shm)");
 }
 
 // Periodic work on the owner thread.
@@ -92,6 +106,11 @@ int port_of_url(const std::string& url) {
 
 int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   ::signal(SIGPIPE, SIG_IGN);
+  // Before any file is created: the database, its -wal/-shm, run directories and logs are
+  // 0600/0700 (trial processes get the original umask back).
+  make_daemon_files_private();
+  auto fds = raise_fd_limit(cfg.max_connections);
+  if (!fds.note.empty()) (fds.max_connections < cfg.max_connections ? log::warn : log::info)(fds.note);
   StorageOptions so;
   so.path = cfg.database;
   so.optuna_schema = cfg.optuna_schema;
@@ -102,6 +121,7 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
     return 1;
   }
   log::info("database " + cfg.database + " (Optuna schema " + (*storage)->schema_revision() + ")");
+  warn_if_readable_by_others(cfg.database);
 
   net::io_context ioc(1);
   StorageWriter writer(**storage, [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); });
@@ -200,7 +220,8 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
               ": they cannot reach it (set listen back, or public_url)");
   }
   hs.max_body_bytes = cfg.max_body_bytes;
-  hs.max_connections = cfg.max_connections;
+  hs.max_connections = fds.max_connections;
+  hs.warn = [](const std::string& m) { log::warn(m); };
   hs.read_timeout_s = cfg.read_timeout_s;
   hs.tls_cert = cfg.tls_cert;
   hs.tls_key = cfg.tls_key;
@@ -254,7 +275,8 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
             else if (created) log::info("study " + name + " submitted from " + file);
           });
         },
-        [](const std::string& m) { log::error(m); });
+        [](const std::string& m) { log::error(m); },
+        [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); });
     studies_dir->scan();
     every(studies_dir_timer, 2.0, [&studies_dir] { studies_dir->scan(); });
     log::info("watching " + cfg.studies_dir + " for study files");
@@ -297,7 +319,18 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
     check_drained();
   });
 
-  ioc.run();
+  // The last barrier: a handler that throws (a bug) is logged and the daemon serves on;
+  // the API answers such requests with a 500 before it gets here.
+  for (;;) {
+    try {
+      ioc.run();
+      break;
+    } catch (const std::exception& e) {
+      log::error(std::string("internal error on the daemon's thread (serving on): ") + e.what());
+    } catch (...) {
+      log::error("internal error on the daemon's thread (serving on): an exception that is not a std::exception");
+    }
+  }
   // Trials keep running: a restarted hpod re-attaches to them.
   orchestrator.shutdown();
   sampler_pool.stop();

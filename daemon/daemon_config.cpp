@@ -17,14 +17,9 @@ bool DaemonConfig::loopback() const {
 }
 
 Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::string& source, const std::string& base_dir) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return Status::InvalidArgument(source + ": invalid JSON: " + jc::describe_parse_error(text, e));
-  } catch (const json::exception& e) {
-    return Status::InvalidArgument(source + ": invalid JSON: " + jc::describe_json_error(e));
-  }
+  auto parsed = jc::parse_bounded(text, source);
+  if (!parsed.ok()) return parsed.status();
+  json j = std::move(parsed).value();
   jc::Checker c(source);
   DaemonConfig cfg;
   if (!c.expect_object(j, "")) return c.status();

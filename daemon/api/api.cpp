@@ -1,10 +1,12 @@
 #include "daemon/api/api.hpp"
 
 #include <chrono>
+#include <limits>
 
 #include "core/json_check.hpp"
 #include "daemon/api/api_internal.hpp"
 #include "daemon/http/auth.hpp"
+#include "daemon/log.hpp"
 
 namespace hpod::api {
 
@@ -48,15 +50,9 @@ void respond_error(http::Responder& out, const Status& s) {
 
 Result<json> json_body(const http::Request& req) {
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
-  json j;
-  try {
-    j = json::parse(req.body);
-  } catch (const json::parse_error& e) {
-    return Status::InvalidArgument("body: invalid JSON: " + jc::describe_parse_error(req.body, e));
-  } catch (const json::exception& e) {
-    return Status::InvalidArgument("body: invalid JSON: " + jc::describe_json_error(e));
-  }
-  if (!j.is_object()) return Status::InvalidArgument("body: must be a JSON object");
+  auto j = jc::parse_bounded(req.body, "body");
+  if (!j.ok()) return j.status();
+  if (!j->is_object()) return Status::InvalidArgument("body: must be a JSON object");
   return j;
 }
 
@@ -68,6 +64,17 @@ std::optional<std::int64_t> parse_int(const std::string& s) {
     v = v * 10 + (c - '0');
   }
   return v;
+}
+
+std::optional<int> parse_trial_number(const std::string& s) {
+  auto v = parse_int(s);
+  if (!v || *v > std::numeric_limits<int>::max()) return std::nullopt;
+  return static_cast<int>(*v);
+}
+
+void answer_exception(http::Responder& out, const std::string& where, const char* what) {
+  log::error(where + ": internal error: " + what);
+  respond_error(out, 500, "internal", "internal error while handling " + where + " (logged)");
 }
 
 namespace {
@@ -112,6 +119,21 @@ Api::Api(StudyService& service, ApiOptions options)
 }
 
 void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> out) {
+  // The barrier: whatever a handler throws is answered and logged here, never unwinds the
+  // daemon's thread (the responder answers once, so a handler that already answered is
+  // not answered twice).
+  std::string where = req.method + " " + req.path;
+  auto keep = out;
+  try {
+    dispatch(std::move(req), std::move(out));
+  } catch (const std::exception& e) {
+    answer_exception(*keep, where, e.what());
+  } catch (...) {
+    answer_exception(*keep, where, "an exception that is not a std::exception");
+  }
+}
+
+void Api::dispatch(http::Request&& req, std::shared_ptr<http::Responder> out) {
   const Route* route = nullptr;
   PathParams params;
   auto m = router_.find(req.method, req.path, route, params);
@@ -150,6 +172,11 @@ void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> out) {
     bool admin = false;
     if (!token) {
       if (auto refused = browser_admin(req, admin)) return respond_error(*timed, 403, "permission_denied", *refused);
+      // The open loopback mode lets anyone on the machine act as admin, but a trial's
+      // report, tell and heartbeat still need the trial's own token: one process cannot
+      // decide another trial's outcome by guessing its id.
+      if (admin && route->access == Access::kTrial && !safe_method(req.method) && options_.admin_token_sha256.empty())
+        admin = false;
     } else {
       // Compare with every admin hash, without an early exit.
       bool match = false;

@@ -43,6 +43,7 @@ class Api {
   struct Context;
 
  private:
+  void dispatch(http::Request&& request, std::shared_ptr<http::Responder> out);
   // Admin rights from what a browser sends on its own (no token): the open loopback mode
   // or a dashboard session cookie. Returns why the request is refused, if it is.
   std::optional<std::string> browser_admin(const http::Request& req, bool& admin);

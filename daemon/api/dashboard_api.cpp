@@ -108,8 +108,8 @@ void register_dashboard_routes(Router& r, Api::Context& c) {
   r.add("GET", "/api/v1/studies/{name}/trials/{number}/log", Access::kAdmin, [&c](http::Request& req, const PathParams& p, std::shared_ptr<http::Responder> out) {
     StudyRuntime* s = find_or_404(c, p, *out);
     if (!s) return;
-    auto n = parse_int(p.at("number"));
-    const FrozenTrial* t = n ? s->trial(static_cast<int>(*n)) : nullptr;
+    auto n = parse_trial_number(p.at("number"));
+    const FrozenTrial* t = n ? s->trial(*n) : nullptr;
     if (!t) return respond_error(*out, 404, "not_found", "study " + s->name() + " has no trial " + p.at("number"));
     std::string stream = req.query.count("stream") ? req.query["stream"] : "stdout";
     std::size_t bytes = kDefaultLogBytes;

@@ -19,6 +19,11 @@ Result<std::string> trial_log_path(const std::string& runs_dir, const std::strin
   if (run_dir.empty() || run_dir.front() != '/')
     return Status::InvalidArgument("the trial's run_dir \"" + run_dir + "\" is not an absolute path");
   std::error_code ec;
+  // The log itself must be a plain file: a symlink planted in a run directory could
+  // point at any other trial's (or hpod's) file below runs_dir.
+  auto own = fs::symlink_status(fs::path(run_dir) / stream, ec);
+  if (!ec && fs::is_symlink(own))
+    return Status::PermissionDenied(run_dir + "/" + stream + " is a symbolic link; hpod serves only plain log files");
   fs::path root = fs::canonical(runs_dir, ec);
   if (ec) return Status::NotFound("runs directory " + runs_dir + ": " + ec.message());
   fs::path file = fs::canonical(fs::path(run_dir) / stream, ec);
@@ -41,6 +46,13 @@ Result<LogTail> read_log_tail(const std::string& path, std::size_t max_bytes) {
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     return Status::InvalidArgument(path + " is not a regular file");
+  }
+  // A second hard link means the name was planted (a trial's own stdout has one link):
+  // it could be any file of hpod's user, e.g. the database.
+  if (st.st_nlink > 1) {
+    ::close(fd);
+    return Status::PermissionDenied(path + " has " + std::to_string(st.st_nlink) +
+                                    " hard links; hpod serves only log files with one");
   }
   LogTail t;
   t.size = static_cast<std::uint64_t>(st.st_size);

@@ -1,6 +1,8 @@
 // /api/v1/studies...: submit, list, show, operator control, trials, events, ask, enqueue.
 #include <algorithm>
+#include <limits>
 
+#include "core/json_check.hpp"
 #include "daemon/api/api_internal.hpp"
 #include "daemon/service/trial_json.hpp"
 
@@ -26,7 +28,7 @@ json study_detail(const StudyRuntime& s) {
     j["search_space"] = space;
   }
   json ua = json::object();
-  for (auto& [k, v] : s.user_attrs) ua[k] = json::parse(v, nullptr, false);
+  for (auto& [k, v] : s.user_attrs) ua[k] = jc::parse_stored_value(v);
   j["user_attrs"] = ua;
   return j;
 }
@@ -45,10 +47,10 @@ void register_study_routes(Router& r, Api::Context& c) {
   r.add("POST", "/api/v1/studies", Access::kAdmin, [&c](http::Request& req, const PathParams&, std::shared_ptr<http::Responder> out) {
     auto spec = parse_study_spec(req.body, "request body");
     if (!spec.ok()) return respond_error(*out, spec.status());
-    c.service.submit_study(std::move(spec).value(), [out](Result<StudyRuntime*> s, bool created) {
+    c.service.submit_study(std::move(spec).value(), guarded(out, "study submission", [out](Result<StudyRuntime*> s, bool created) {
       if (!s.ok()) return respond_error(*out, s.status());
       respond_json(*out, created ? 201 : 200, study_detail(**s));
-    });
+    }));
   });
 
   r.add("GET", "/api/v1/studies", Access::kAdmin, [&c](http::Request&, const PathParams&, std::shared_ptr<http::Responder> out) {
@@ -68,10 +70,10 @@ void register_study_routes(Router& r, Api::Context& c) {
             StudyRuntime* s = study_or_404(c, p, *out);
             if (!s) return;
             if (!s->spec) return respond_error(*out, 409, "failed_precondition", "study " + s->name() + " is not run by hpod");
-            c.service.set_control(*s, control, [out, s](const Status& st) {
+            c.service.set_control(*s, control, guarded(out, "control of study " + s->name(), [out, s](const Status& st) {
               if (!st.ok()) return respond_error(*out, st);
               respond_json(*out, 200, study_summary_json(*s));
-            });
+            }));
           });
   }
 
@@ -114,8 +116,8 @@ void register_study_routes(Router& r, Api::Context& c) {
   r.add("GET", "/api/v1/studies/{name}/trials/{number}", Access::kAdmin, [&c](http::Request&, const PathParams& p, std::shared_ptr<http::Responder> out) {
     StudyRuntime* s = study_or_404(c, p, *out);
     if (!s) return;
-    auto n = parse_int(p.at("number"));
-    const FrozenTrial* t = n ? s->trial(static_cast<int>(*n)) : nullptr;
+    auto n = parse_trial_number(p.at("number"));
+    const FrozenTrial* t = n ? s->trial(*n) : nullptr;
     if (!t) return respond_error(*out, 404, "not_found", "study " + s->name() + " has no trial " + p.at("number"));
     json j = trial_json(*s, *t, {true, true});
     json meta = json::object();
@@ -140,10 +142,10 @@ void register_study_routes(Router& r, Api::Context& c) {
   r.add("POST", "/api/v1/studies/{name}/ask", Access::kAdmin, [&c](http::Request&, const PathParams& p, std::shared_ptr<http::Responder> out) {
     StudyRuntime* s = study_or_404(c, p, *out);
     if (!s) return;
-    c.service.ask(*s, [out, s](Result<AskResult> r) {
+    c.service.ask(*s, guarded(out, "ask on study " + s->name(), [out, s](Result<AskResult> r) {
       if (!r.ok()) return respond_error(*out, r.status());
       respond_json(*out, 201, ask_json(*s, *r));
-    });
+    }));
   });
 
   r.add("POST", "/api/v1/studies/{name}/enqueue", Access::kAdmin, [&c](http::Request& req, const PathParams& p, std::shared_ptr<http::Responder> out) {
@@ -164,8 +166,12 @@ void register_study_routes(Router& r, Api::Context& c) {
         switch (v.type()) {
           case json::value_t::null: params[k] = std::monostate{}; break;
           case json::value_t::boolean: params[k] = v.get<bool>(); break;
-          case json::value_t::number_integer:
-          case json::value_t::number_unsigned: params[k] = v.get<std::int64_t>(); break;
+          case json::value_t::number_integer: params[k] = v.get<std::int64_t>(); break;
+          case json::value_t::number_unsigned:
+            if (v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+              return respond_error(*out, 400, "invalid_argument", "params." + k + ": integer out of range (above 2^63 - 1)");
+            params[k] = v.get<std::int64_t>();
+            break;
           case json::value_t::number_float: params[k] = v.get<double>(); break;
           case json::value_t::string: params[k] = v.get<std::string>(); break;
           default: return respond_error(*out, 400, "invalid_argument", "params." + k + ": must be a number, string, boolean or null");
@@ -177,10 +183,10 @@ void register_study_routes(Router& r, Api::Context& c) {
       if (!ua.is_object()) return respond_error(*out, 400, "invalid_argument", "user_attrs: must be an object");
       for (auto& [k, v] : ua.items()) user_attrs[k] = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
-    c.service.enqueue(*s, params, user_attrs, [out, s](Result<AskResult> r) {
+    c.service.enqueue(*s, params, user_attrs, guarded(out, "enqueue on study " + s->name(), [out, s](Result<AskResult> r) {
       if (!r.ok()) return respond_error(*out, r.status());
       respond_json(*out, 201, ask_json(*s, *r));
-    });
+    }));
   });
 }
 

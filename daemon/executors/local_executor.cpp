@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "daemon/executors/file_modes.hpp"
 #include "daemon/executors/run_dir_files.hpp"
 
 extern char** environ;
@@ -28,8 +29,10 @@ namespace {
 // so that the outcome survives a daemon restart. The wrapper catches TERM/INT/HUP with a
 // no-op trap (a caught signal is reset for the command, unlike an ignored one), so when
 // the process group is told to stop, the command stops and the wrapper still records it.
+// $1: the run directory; $2: the umask hpod was started with ("" keeps hpod's own).
 constexpr const char* kWrapper =
-    "d=$1; shift\n"
+    "d=$1; m=$2; shift 2\n"
+    "if [ -n \"$m\" ]; then umask \"$m\"; fi\n"
     "trap : TERM INT HUP\n"
     "\"$@\"\n"
     "rc=$?\n"
@@ -151,7 +154,8 @@ Result<JobRef> LocalExecutor::launch(const LaunchSpec& spec) {
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
 
-  std::vector<std::string> args = {"/bin/sh", "-c", kWrapper, "hpod-trial", spec.run_dir};
+  auto mask = trial_umask();
+  std::vector<std::string> args = {"/bin/sh", "-c", kWrapper, "hpod-trial", spec.run_dir, mask ? umask_text(*mask) : ""};
   args.push_back(*program);
   for (std::size_t i = 1; i < spec.argv.size(); ++i) args.push_back(spec.argv[i]);
   std::vector<char*> argv;
@@ -162,8 +166,8 @@ Result<JobRef> LocalExecutor::launch(const LaunchSpec& spec) {
   posix_spawn_file_actions_init(&fa);
   std::string out_path = spec.run_dir + "/stdout", err_path = spec.run_dir + "/stderr";
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_addchdir_np(&fa, spec.workdir.c_str());
   // A trial must not inherit the daemon's descriptors: the listening socket would keep the
   // port bound after hpod dies (and block its restart), the database file would stay open.

@@ -1,20 +1,12 @@
 #include "daemon/executors/slurm_batch_script.hpp"
 
 
+#include "daemon/executors/file_modes.hpp"
 #include "hpod/shell_quote.hpp"
 
 namespace hpod {
 
 namespace {
-
-bool valid_env_name(std::string_view name) {
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
@@ -102,7 +94,7 @@ Result<std::string> make_batch_script(const LaunchSpec& spec) {
 
   std::string exports;
   for (const auto& [name, value] : spec.env) {
-    if (!valid_env_name(name)) return invalid("environment variable name \"" + name + "\" is not a shell identifier");
+    if (!shell_identifier(name)) return invalid("environment variable name \"" + name + "\" is not a shell identifier");
     if (has_nul(value)) return invalid("environment variable " + name + " must not contain a NUL byte");
     exports += "export " + name + "=" + shell_quote(value) + "\n";
   }
@@ -135,6 +127,9 @@ hpod_record slurm_env "$hpod_env"
 # default action in the command.
 trap 'hpod_terminated=1' TERM
 )SH";
+  // The job inherits hpod's private umask (077, so its stdout and stderr are private);
+  // the trial itself gets the one hpod was started with, as a local trial does.
+  if (auto mask = trial_umask()) s += "umask " + umask_text(*mask) + "\n";
   s += "cd -- " + shell_quote(spec.workdir) + " || { hpod_record exit_status '1\n'; exit 1; }\n";
   s += shell_join(spec.argv) + "\n";
   s += R"SH(hpod_status=$?

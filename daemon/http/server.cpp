@@ -4,6 +4,8 @@
 // study's in-memory state, so handlers run there and need no locks.
 #include "daemon/http/server.hpp"
 
+#include "daemon/saturating_duration.hpp"
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -24,9 +26,7 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-std::chrono::steady_clock::duration secs(double s) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
-}
+std::chrono::steady_clock::duration secs(double s) { return saturating_seconds(s); }
 
 std::string error_body(const char* error, const std::string& detail) {
   // Hand-written to avoid a JSON library in this TU; detail is ASCII from this file.
@@ -50,7 +50,7 @@ class SessionBase {
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(net::io_context& io, ServerOptions o, Handler h)
-      : ioc(io), options(std::move(o)), handler(std::move(h)), acceptor(io) {}
+      : ioc(io), options(std::move(o)), handler(std::move(h)), acceptor(io), accept_retry(io) {}
 
   net::io_context& ioc;
   ServerOptions options;
@@ -59,12 +59,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::optional<ssl::context> tls;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> open{0}, in_flight{0};
-  std::atomic<std::uint64_t> total{0}, refused{0}, requests{0}, rejected{0};
+  std::atomic<std::uint64_t> total{0}, refused{0}, requests{0}, rejected{0}, backoffs{0};
+  // Accepting again after running out of descriptors waits on this timer: retrying at
+  // once would spin a core while the connection stays in the backlog anyway.
+  net::steady_timer accept_retry;
+  std::chrono::steady_clock::time_point last_backoff_warning{};
   std::list<std::weak_ptr<SessionBase>> sessions;  // touched on the io thread only
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void refuse(tcp::socket socket);
+  void back_off(const beast::error_code& ec);
 };
 
 namespace {
@@ -275,7 +280,17 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // applies to the client's reads and writes, not to our thinking.
     beast::get_lowest_layer(stream_).expires_never();
     auto responder = std::make_shared<SessionResponder<Session>>(this->shared_from_this(), server_);
-    server_->handler(std::move(req), std::move(responder));
+    // The handler has its own barrier (the API answers what it throws with a 500); this
+    // one keeps a handler without one from unwinding the io thread.
+    try {
+      server_->handler(std::move(req), responder);
+    } catch (const std::exception& e) {
+      if (server_->options.warn) server_->options.warn(std::string("request handler failed: ") + e.what());
+      Response r;
+      r.status = 500;
+      r.body = error_body("internal", "internal error (logged)");
+      responder->respond(std::move(r));
+    }
   }
 
   void flush_stream() {
@@ -357,11 +372,31 @@ void Server::Impl::refuse(tcp::socket socket) {
   });
 }
 
+void Server::Impl::back_off(const beast::error_code& ec) {
+  // The connections we have keep being served; waiting clients stay in the listen
+  // backlog until a descriptor is free (or their own timeout).
+  backoffs++;
+  auto now = std::chrono::steady_clock::now();
+  if (options.warn && now - last_backoff_warning > std::chrono::minutes(1)) {
+    last_backoff_warning = now;
+    options.warn("cannot accept connections: " + ec.message() + " (" + std::to_string(open.load()) +
+                 " open); retrying every 100 ms. Lower limits.max_connections or raise the open-file limit (ulimit -n)");
+  }
+  accept_retry.expires_after(std::chrono::milliseconds(100));
+  accept_retry.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+    if (wait_ec || self->stopping) return;
+    self->do_accept();
+  });
+}
+
 void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (stopping) return;
   if (ec) {
     if (ec == net::error::operation_aborted) return;
-    return do_accept();  // e.g. EMFILE: keep serving the connections we have
+    if (ec == net::error::no_descriptors || ec == beast::errc::too_many_files_open_in_system ||
+        ec == net::error::no_buffer_space || ec == net::error::no_memory)
+      return back_off(ec);
+    return do_accept();  // e.g. a connection reset before we took it
   }
   total++;
   if (open.load() >= options.max_connections) {
@@ -430,6 +465,7 @@ void Server::stop() {
   net::post(impl_->ioc, [impl = impl_] {
     beast::error_code ec;
     impl->acceptor.close(ec);
+    impl->accept_retry.cancel();
     for (auto& w : impl->sessions)
       if (auto s = w.lock()) s->close_for_stop();
   });
@@ -439,7 +475,7 @@ std::size_t Server::in_flight() const { return impl_->in_flight.load(); }
 
 ServerStats Server::stats() const {
   return {impl_->open.load(), impl_->total.load(), impl_->refused.load(), impl_->requests.load(),
-          impl_->rejected.load()};
+          impl_->rejected.load(), impl_->backoffs.load()};
 }
 
 }  // namespace hpod::http

@@ -28,6 +28,8 @@ struct ServerOptions {
   double idle_timeout_s = 120;            // a keep-alive connection with no request is closed after this
   std::optional<std::string> tls_cert;    // PEM files; both or neither
   std::optional<std::string> tls_key;
+  // Told when accepting fails for want of file descriptors (at most once a minute).
+  std::function<void(const std::string&)> warn;
 };
 
 struct ServerStats {
@@ -36,6 +38,7 @@ struct ServerStats {
   std::uint64_t connections_refused = 0;  // over max_connections
   std::uint64_t requests_total = 0;
   std::uint64_t requests_rejected = 0;    // 400/413/431 from the server itself
+  std::uint64_t accept_backoffs = 0;      // accept failed (EMFILE, ENFILE, ENOBUFS): paused 100 ms
 };
 
 class Server {

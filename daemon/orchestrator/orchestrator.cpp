@@ -8,6 +8,7 @@
 #include "daemon/orchestrator/command_line.hpp"
 #include "daemon/orchestrator/outcome.hpp"
 #include "daemon/orchestrator/trial_watch.hpp"
+#include "daemon/saturating_duration.hpp"
 
 namespace hpod {
 
@@ -145,7 +146,7 @@ void Orchestrator::start() {
         f.job = job;
         f.trial_done = true;
         f.seen_running = true;
-        f.terminate_at = now + std::chrono::milliseconds(static_cast<long>(s->spec->trial->prune_grace_s * 1000));
+        f.terminate_at = now + saturating_seconds<Clock::duration>(s->spec->trial->prune_grace_s);
         show_stop(flights_[t->id] = std::move(f));
       }
     }
@@ -604,7 +605,7 @@ void Orchestrator::retry_trial(StudyRuntime& s, int number, int attempt) {
 
 void Orchestrator::stop_job(Flight& f, double grace_s) {
   f.trial_done = true;
-  auto at = Clock::now() + std::chrono::milliseconds(static_cast<long>(grace_s * 1000));
+  auto at = Clock::now() + saturating_seconds<Clock::duration>(grace_s);
   if (at < f.terminate_at) f.terminate_at = at;
   show_stop(f);
 }
@@ -657,7 +658,8 @@ void Orchestrator::on_stop_call(std::int64_t id, bool kill, Status st) {
   if (f.stop_failures > 0) info(what + " delivered after " + std::to_string(f.stop_failures) + " failed attempts");
   f.stop_failures = 0;
   f.stop_error.clear();
-  auto after_term = std::chrono::milliseconds(static_cast<long>(opt_.kill_after_term_s * 1000));
+  auto after_term = std::chrono::duration_cast<std::chrono::milliseconds>(
+      saturating_seconds<Clock::duration>(opt_.kill_after_term_s));
   if (!kill) {
     // Measured from the SIGTERM that was delivered, after an outage too.
     f.term_sent = true;

@@ -6,6 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/json_check.hpp"
+
 #include "daemon/service/trial_json.hpp"
 
 namespace hpod {
@@ -82,7 +84,7 @@ std::string study_columns(const StudyRuntime& s, std::int64_t last_event_id) {
     if (t->state != TrialState::kRunning) continue;
     json a = json::object();
     for (const char* k : {"executor", "job_id", "node", "gpus", "slurm_job_id"})
-      if (const std::string* v = t->system_attr(k)) a[k] = json::parse(*v, nullptr, false);
+      if (const std::string* v = t->system_attr(k)) a[k] = jc::parse_stored_value(*v);
     running[std::to_string(t->number)] = a;
   }
   header["running"] = running;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "core/json_check.hpp"
+
 namespace hpod {
 
 using json = nlohmann::json;
@@ -51,10 +53,7 @@ std::string iso_time(Timestamp t) {
 namespace {
 json attrs_json(const std::map<std::string, std::string, std::less<>>& m) {
   json out = json::object();
-  for (auto& [k, v] : m) {
-    json parsed = json::parse(v, nullptr, false);
-    out[k] = parsed.is_discarded() ? json(v) : parsed;
-  }
+  for (auto& [k, v] : m) out[k] = jc::parse_stored_value(v);
   return out;
 }
 }  // namespace

@@ -13,6 +13,10 @@ namespace hpod {
 // text ("--lr={lr}") never depends on what characters it happens to contain.
 std::string shell_quote(std::string_view s);
 
+// A name the shell can assign and export ([A-Za-z_][A-Za-z0-9_]*): what a batch script
+// can set as an environment variable.
+bool shell_identifier(std::string_view name);
+
 // Each word quoted, joined by single spaces.
 std::string shell_join(const std::vector<std::string>& words);
 

@@ -34,7 +34,7 @@ def wait_for(predicate, timeout=10.0, interval=0.01, what="condition"):
 class Hpod:
     ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"
 
-    def __init__(self, admin=True, extra_config=None, workdir=None, keep=False):
+    def __init__(self, admin=True, extra_config=None, workdir=None, keep=False, preexec=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="hpod-it-")
         self.keep = keep
         self.config = {"listen": "127.0.0.1:0", "database": "hpod.db", "runs_dir": "runs",
@@ -43,6 +43,7 @@ class Hpod:
             self.config["admin_tokens_sha256"] = [hashlib.sha256(self.ADMIN_TOKEN.encode()).hexdigest()]
         self.config.update(extra_config or {})
         self.admin = self.ADMIN_TOKEN if admin else None
+        self.preexec = preexec  # run in the child before hpod starts (umask, rlimits)
         self.proc = None
         self.url = None
 
@@ -58,7 +59,8 @@ class Hpod:
             os.remove(url_file)
         self.log = open(os.path.join(self.dir, "hpod.log"), "ab")
         self.proc = subprocess.Popen([HPOD, "--config", os.path.join(self.dir, "hpod.json"), "--url-file", url_file],
-                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir, env=self.environment())
+                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir, env=self.environment(),
+                                     preexec_fn=self.preexec)
         if expect_failure:
             self.proc.wait(timeout=10)
             return self.proc.returncode

@@ -630,5 +630,260 @@ class DatabaseFileTest(unittest.TestCase):
             h.cleanup()
 
 
+def nested(depth, inner="1"):
+    """JSON text nested `depth` objects deep (built as text: json.dumps would recurse)."""
+    return '{"a":' * depth + inner + "}" * depth
+
+
+class HardeningTest(ApiTest):
+    """Issue 13: inputs that crashed hpod or were answered wrongly."""
+
+    def setUp(self):
+        self.study("hard", budget={"n_trials": 1000})
+        self.t = self.ask("hard")
+        self.tid = self.t["trial_id"]
+
+    def trial_post(self, what, raw):
+        return self.req("POST", "/api/v1/trials/%d/%s" % (self.tid, what), raw=raw.encode(), token=self.t["token"])
+
+    def assert_alive(self):
+        self.assertIsNone(self.hpod.proc.poll(), "hpod died:\n" + self.hpod.read_log()[-3000:])
+        self.assertEqual(self.req("GET", "/healthz")[0], 200)
+
+    def test_every_field_of_the_wrong_type_is_a_400_naming_it(self):
+        cases = []
+        for v in ("5", "null", "true", "[]", "{}", "1.5", "18446744073709551615"):
+            cases.append(("tell", '{"state": %s, "value": 1}' % v, "state: "))
+            cases.append(("tell", '{"state": "fail", "reason": %s}' % v, "reason: "))
+            cases.append(("tell", '{"state": "fail", "user_attrs": %s}' % v, "user_attrs: ") if v != "{}" else None)
+            cases.append(("report", '{"step": 1, "value": %s}' % v, "value: ") if v not in ("5", "1.5", "18446744073709551615") else None)
+        cases.append(("report", '{"step": 18446744073709551615, "value": 1}', "step: "))
+        cases.append(("report", '{"step": 9223372036854775808, "value": 1}', "step: "))
+        for what, raw, field in filter(None, cases):
+            with self.subTest(raw=raw):
+                s, a = self.trial_post(what, raw)
+                self.assertEqual(s, 400, a)
+                self.assertTrue(a["detail"].startswith(field), a)
+        for raw, field in (('{"params": {"x": 18446744073709551615}}', "params.x: "), ('{"params": [1]}', "params: "),
+                           ('{"user_attrs": 5}', "user_attrs: ")):
+            with self.subTest(raw=raw):
+                s, a = self.req("POST", "/api/v1/studies/hard/enqueue", raw=raw.encode())
+                self.assertEqual(s, 400, a)
+                self.assertTrue(a["detail"].startswith(field), a)
+        self.assert_alive()
+        s, a = self.trial_post("tell", '{"state": "complete", "value": 0.5}')
+        self.assertEqual((s, a["state"]), (200, "COMPLETE"))
+
+    def test_deep_nesting_is_a_400_at_parse_time(self):
+        deep = nested(70000)  # 490 KB of nesting, under the 1 MB body limit
+        for what, raw in (("tell", '{"state": "fail", "user_attrs": {"x": %s}}' % deep),
+                          ("report", '{"step": 0, "value": %s}' % deep)):
+            with self.subTest(what=what):
+                s, a = self.trial_post(what, raw)
+                self.assertEqual(s, 400, a)
+                self.assertIn("body: nested deeper than 32 levels", a["detail"])
+        s, a = self.req("POST", "/api/v1/studies/hard/enqueue", raw=('{"user_attrs": {"x": %s}}' % deep).encode())
+        self.assertEqual(s, 400, a)
+        d = quadratic_study("deep")
+        d["user_attrs"] = {"x": 1}
+        s, a = self.req("POST", "/api/v1/studies", raw=json.dumps(d).replace('{"x": 1}', '{"x": %s}' % nested(5000)).encode())
+        self.assertEqual(s, 400, a)
+        self.assertIn("request body: nested deeper than 32 levels", a["detail"])
+        # 33 levels in all is refused; 31 (the body, user_attrs and 29 more) is stored and read back.
+        s, a = self.trial_post("tell", '{"state": "fail", "user_attrs": {"x": %s}}' % nested(31))
+        self.assertEqual(s, 400, a)
+        self.assert_alive()
+        s, a = self.trial_post("tell", '{"state": "fail", "user_attrs": {"x": %s}}' % nested(29))
+        self.assertEqual(s, 200, a)
+        s, a = self.req("GET", "/api/v1/trials/%d" % self.tid)
+        self.assertEqual(json.dumps(a["user_attrs"]["x"], separators=(",", ":")), nested(29))
+
+    def test_trial_numbers_past_int_are_404_not_another_trial(self):
+        for _ in range(6):
+            self.ask("hard")  # trials 0..6 exist
+        for path in ("/api/v1/studies/hard/trials/4294967296", "/api/v1/studies/hard/trials/4294967301/log",
+                     "/api/v1/studies/hard/trials/2147483648", "/api/v1/studies/hard/trials/99999999999999999999"):
+            with self.subTest(path=path):
+                s, a = self.req("GET", path)
+                self.assertEqual(s, 404, a)
+                self.assertIn("has no trial", a["detail"])
+        self.assertEqual(self.req("GET", "/api/v1/studies/hard/trials/5")[0], 200)
+
+
+class OpenLoopbackTrialTokenTest(unittest.TestCase):
+    """Without admin tokens, admin endpoints are open on loopback, but a trial's report,
+    tell and heartbeat still need the trial's own token (README, "HTTP API")."""
+
+    def test_trial_writes_need_the_trials_token(self):
+        h = Hpod(admin=False).start()
+        try:
+            s, _ = h.submit(quadratic_study("open", sampler={"type": "random"}, pruner={"type": "nop"}))
+            self.assertEqual(s, 201)
+            s, t = h.request("POST", "/api/v1/studies/open/ask", token=None)
+            self.assertEqual(s, 201, t)
+            base = "/api/v1/trials/%d" % t["trial_id"]
+            for path, body in (("/report", {"step": 0, "value": 1.0}), ("/heartbeat", {}),
+                               ("/tell", {"state": "complete", "value": 1.0})):
+                with self.subTest(path=path):
+                    s, a = h.request("POST", base + path, body, token=None)
+                    self.assertEqual(s, 401, a)
+                    self.assertIn("the trial's token is required", a["detail"])
+            self.assertEqual(h.request("GET", base, token=None)[0], 200)
+            self.assertEqual(h.request("POST", base + "/report", {"step": 0, "value": 1.0}, token=t["token"])[0], 200)
+            s, a = h.request("POST", base + "/tell", {"state": "complete", "value": 1.0}, token=t["token"])
+            self.assertEqual((s, a["state"]), (200, "COMPLETE"))
+        finally:
+            h.cleanup()
+
+
+class StudiesDirHardeningTest(unittest.TestCase):
+    def test_bad_study_files_are_refused_by_name_and_hpod_starts(self):
+        h = Hpod(extra_config={"studies_dir": "studies"})
+        try:
+            d = os.path.join(h.dir, "studies")
+            os.makedirs(d)
+            good = quadratic_study("good", sampler={"type": "random"}, pruner={"type": "nop"})
+            with open(os.path.join(d, "good.json"), "w") as f:
+                json.dump(good, f)
+            deep = dict(good, name="deep", user_attrs={"x": 1})
+            with open(os.path.join(d, "deep.json"), "w") as f:
+                f.write(json.dumps(deep).replace('{"x": 1}', '{"x": %s}' % nested(70000)))
+            big = dict(good, name="big", user_attrs={"pad": "x" * (2 << 20)})
+            with open(os.path.join(d, "big.json"), "w") as f:
+                json.dump(big, f)
+            h.start()
+            wait_for(lambda: h.request("GET", "/api/v1/studies/good")[0] == 200, 10, what="the good study")
+            wait_for(lambda: os.path.exists(os.path.join(d, "deep.json.error")) and
+                     os.path.exists(os.path.join(d, "big.json.error")), 10, what="the .error files")
+            with open(os.path.join(d, "deep.json.error")) as f:
+                self.assertIn("deep.json: nested deeper than 32 levels", f.read())
+            with open(os.path.join(d, "big.json.error")) as f:
+                self.assertIn("big.json: %d bytes; a study file may have at most 1048576 bytes" %
+                              os.path.getsize(os.path.join(d, "big.json")), f.read())
+            self.assertEqual(h.request("GET", "/api/v1/studies/deep")[0], 404)
+            # And it starts again with the files still there.
+            h.stop()
+            h.start()
+            self.assertEqual(h.request("GET", "/healthz")[0], 200)
+        finally:
+            h.cleanup()
+
+
+class FileModesTest(unittest.TestCase):
+    """Started with umask 022, hpod still keeps its files to itself: the database (it
+    holds trial.env values), its -wal/-shm, run directories and logs; a trial's own files
+    get the umask hpod was started with."""
+
+    def test_private_files_with_umask_022(self):
+        h = Hpod(preexec=lambda: os.umask(0o022))
+        try:
+            h.start()
+            out = os.path.join(h.dir, "trial-output")
+            d = quadratic_study("modes", sampler={"type": "random"}, pruner={"type": "nop"}, budget={"n_trials": 1})
+            d["trial"] = {"command": "echo hello; echo made > %s" % out, "workdir": h.dir, "env": {"API_KEY": "secret"}}
+            s, a = h.submit(d)
+            self.assertEqual(s, 201, a)
+            # It exits 0 without telling a value: FAIL, which is all this test needs.
+            wait_for(lambda: h.request("GET", "/api/v1/studies/modes/trials?state=FAIL")[1]["total"] == 1, 15,
+                     what="the trial to end")
+            mode = lambda p: os.stat(p).st_mode & 0o777  # noqa: E731
+            for f in ("hpod.db", "hpod.db-wal", "hpod.db-shm"):
+                with self.subTest(f=f):
+                    self.assertEqual(mode(os.path.join(h.dir, f)), 0o600)
+            run_dir = os.path.join(h.dir, "runs", "modes", "0")
+            for p in (os.path.join(h.dir, "runs"), os.path.join(h.dir, "runs", "modes"), run_dir):
+                with self.subTest(p=p):
+                    self.assertEqual(mode(p), 0o700)
+            for f in ("stdout", "stderr"):
+                with self.subTest(f=f):
+                    self.assertEqual(mode(os.path.join(run_dir, f)), 0o600)
+            self.assertEqual(mode(out), 0o644)
+        finally:
+            h.cleanup()
+
+
+class DescriptorLimitTest(unittest.TestCase):
+    """With an open-file limit of 128 and the default max_connections (4096), hpod caps
+    the connections below the limit and says so; a flood gets 503s, not a spinning accept
+    loop."""
+
+    def test_connection_flood_under_a_low_open_file_limit(self):
+        import resource
+
+        def low_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+
+        h = Hpod(preexec=low_limit)
+        socks = []
+        try:
+            h.start()
+            log = h.read_log()
+            self.assertRegex(log, r"limits.max_connections 4096 capped to \d+ \(open-file limit 128")
+            u = urllib.parse.urlsplit(h.url)
+            for _ in range(200):
+                socks.append(socket.create_connection((u.hostname, u.port), timeout=5))
+            answered = 0
+            for c in socks[-50:]:
+                c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for c in socks[-50:]:
+                c.settimeout(0.5)
+                try:
+                    if c.recv(64).startswith(b"HTTP/1.1 503"):
+                        answered += 1
+                except socket.timeout:
+                    pass
+            self.assertGreater(answered, 0, "connections over the cap get 503")
+            # Holding ~200 connections, hpod idles: no accept loop spinning on EMFILE.
+            def cpu():
+                with open("/proc/%d/stat" % h.proc.pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            c0, t0 = cpu(), time.monotonic()
+            time.sleep(1.5)
+            used = (cpu() - c0) / (time.monotonic() - t0)
+            self.assertLess(used, 0.1, "hpod used %.0f%% of a core while idle" % (100 * used))
+            for c in socks:
+                c.close()
+            socks = []
+            wait_for(lambda: h.request("GET", "/healthz")[0] == 200, 10, what="hpod serving again")
+        finally:
+            for c in socks:
+                c.close()
+            h.cleanup()
+
+    def test_out_of_descriptors_the_accept_loop_waits_instead_of_spinning(self):
+        import resource
+        h = Hpod()
+        socks = []
+        try:
+            h.start()
+            # Lower the running hpod's limit to a few more than it has open: the cap it
+            # computed at start-up no longer helps, accept() fails with EMFILE.
+            used = len(os.listdir("/proc/%d/fd" % h.proc.pid))
+            resource.prlimit(h.proc.pid, resource.RLIMIT_NOFILE, (used + 8, used + 8))
+            u = urllib.parse.urlsplit(h.url)
+            for _ in range(40):
+                socks.append(socket.create_connection((u.hostname, u.port), timeout=5))
+
+            def cpu():
+                with open("/proc/%d/stat" % h.proc.pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            c0, t0 = cpu(), time.monotonic()
+            time.sleep(1.5)
+            used_cpu = (cpu() - c0) / (time.monotonic() - t0)
+            self.assertLess(used_cpu, 0.1, "hpod used %.0f%% of a core while out of descriptors" % (100 * used_cpu))
+            wait_for(lambda: "cannot accept connections" in h.read_log(), 10, what="the EMFILE warning")
+            self.assertIn("Lower limits.max_connections or raise the open-file limit", h.read_log())
+            for c in socks:
+                c.close()
+            socks = []
+            wait_for(lambda: h.request("GET", "/healthz")[0] == 200, 10, what="hpod serving again")
+        finally:
+            for c in socks:
+                c.close()
+            h.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

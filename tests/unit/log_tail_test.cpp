@@ -88,3 +88,23 @@ TEST_CASE("the tail starts at a line boundary when the file is cut") {
   CHECK(tail->size == 21);
   CHECK(read_log_tail(t.at("runs/s/0"), 10).status().code() == Status::Code::kInvalidArgument);  // a directory
 }
+
+TEST_CASE("a log with a second hard link is refused (a link planted to another file of hpod's user)") {
+  Tree t;
+  fs::create_directories(t.root / "runs" / "s" / "5");
+  fs::create_hard_link(t.root / "outside" / "secret", t.root / "runs" / "s" / "5" / "stdout");
+  auto p = trial_log_path(t.runs(), t.at("runs/s/5"), "stdout");
+  REQUIRE(p.ok());  // the name is inside runs_dir: only the link count gives it away
+  auto tail = read_log_tail(*p, 1 << 20);
+  CHECK(tail.status().code() == Status::Code::kPermissionDenied);
+  CHECK(tail.status().message().find("2 hard links") != std::string::npos);
+}
+
+TEST_CASE("a log that is a symbolic link is refused even when it points inside runs_dir") {
+  Tree t;
+  fs::create_directories(t.root / "runs" / "s" / "4");
+  fs::create_symlink(t.root / "runs" / "s" / "0" / "stdout", t.root / "runs" / "s" / "4" / "stdout");
+  auto p = trial_log_path(t.runs(), t.at("runs/s/4"), "stdout");
+  CHECK(p.status().code() == Status::Code::kPermissionDenied);
+  CHECK(p.status().message().find("symbolic link") != std::string::npos);
+}
