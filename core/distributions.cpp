@@ -108,7 +108,7 @@ bool CategoricalDistribution::operator==(const CategoricalDistribution& o) const
 }
 
 // ---------------------------------------------------------------------------------------
-// Construction and validation (§1.1, §1.2)
+// Construction and validation (optuna/distributions.py (4.9), the classes' __init__)
 
 Result<FloatDistribution> make_float_distribution(double low, double high, bool log,
                                                   std::optional<double> step, bool* adjusted) {
@@ -243,7 +243,7 @@ bool compatible(const Distribution& a, const Distribution& b) {
 }
 
 // ---------------------------------------------------------------------------------------
-// JSON (§1.5)
+// JSON (optuna/distributions.py (4.9), distribution_to_json / json_to_distribution)
 
 std::string distribution_to_json(const Distribution& d) {
   std::string out;

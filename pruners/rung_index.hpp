@@ -1,4 +1,5 @@
-// Successive Halving's bookkeeping (spec §6.3, §7): the system attribute
+// Successive Halving's bookkeeping (optuna/pruners/_successive_halving.py (4.9); docs/
+// architecture.md "Stored encodings"): the system attribute
 // "completed_rung_<k>" holds the value with which a trial passed rung k, as the JSON text
 // Python's json.dumps writes for a float; and an index of those values per rung.
 #pragma once

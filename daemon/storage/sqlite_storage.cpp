@@ -1,5 +1,5 @@
 // Storage on SQLite through SQLiteCpp: Optuna's tables, encodings and rules for a
-// foreign writer (spec §7, §8.5).
+// foreign writer (docs/architecture.md "Stored encodings", "Files hpod writes").
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
