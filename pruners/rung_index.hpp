@@ -13,15 +13,13 @@
 #include "hpod/trial.hpp"
 #include "pruners/sorted_values.hpp"
 
+#include "hpod/json_float.hpp"
+
 namespace hpod {
 
 std::string completed_rung_key(int rung);
 // k of "completed_rung_<k>", nullopt for any other key.
 std::optional<int> parse_completed_rung_key(std::string_view key);
-// json.dumps(float): "5.0", "1e-05", "Infinity", "-Infinity", "NaN".
-std::string python_json_float(double v);
-// A JSON number, or Python's Infinity / -Infinity / NaN tokens.
-std::optional<double> parse_python_json_float(std::string_view text);
 
 // The completed_rung_<k> values of a set of trials (a study, or one Hyperband bracket),
 // per rung, sorted. A trial counts once per rung: setting its rung again replaces its value.

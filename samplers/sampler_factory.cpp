@@ -123,9 +123,8 @@ Result<std::unique_ptr<Sampler>> make_sampler(const nlohmann::json& block, std::
     return std::unique_ptr<Sampler>(new RandomSampler(seed));
   }
   if (*type == "tpe") {
-    auto o = parse_tpe(block, path);
-    if (!o.ok()) return o.status();
-    return std::unique_ptr<Sampler>(new tpe::TpeSampler(std::move(o).value()));
+    HPOD_ASSIGN_OR_RETURN(auto o, parse_tpe(block, path));
+    return std::unique_ptr<Sampler>(new tpe::TpeSampler(std::move(o)));
   }
   std::vector<std::string> known{"tpe", "gp", "random"};
   c.error(jc::Checker::join(path, "type"),
