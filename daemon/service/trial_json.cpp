@@ -3,8 +3,6 @@
 #include <cmath>
 #include <ctime>
 
-#include "hpod/json_float.hpp"
-
 namespace hpod {
 
 using json = nlohmann::json;
