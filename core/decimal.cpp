@@ -1,4 +1,5 @@
-// Python Decimal emulation for the step adjustment of float distributions (spec §1.2).
+// Python Decimal emulation for the step adjustment of float distributions
+// (optuna/distributions.py (4.9), _adjust_discrete_uniform_high).
 //
 // Optuna computes `high` on the step grid with decimal.Decimal built from str(float), in
 // the default context (28 significant digits, ROUND_HALF_EVEN). Plain binary floating

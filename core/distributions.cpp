@@ -1,4 +1,5 @@
 #include "hpod/distributions.hpp"
+#include "hpod/json_float.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -72,17 +73,6 @@ std::string python_float_repr(double v) {
   return out;
 }
 
-namespace {
-
-// json.dumps(float): repr, with NaN/Infinity tokens for non-finite values.
-std::string python_json_float(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  return python_float_repr(v);
-}
-
-}  // namespace
-
 std::string param_value_json(const ParamValue& v) {
   struct Visitor {
     std::string operator()(std::monostate) const { return "null"; }
@@ -108,7 +98,7 @@ bool CategoricalDistribution::operator==(const CategoricalDistribution& o) const
 }
 
 // ---------------------------------------------------------------------------------------
-// Construction and validation (§1.1, §1.2)
+// Construction and validation (optuna/distributions.py (4.9), the classes' __init__)
 
 Result<FloatDistribution> make_float_distribution(double low, double high, bool log,
                                                   std::optional<double> step, bool* adjusted) {
@@ -243,7 +233,7 @@ bool compatible(const Distribution& a, const Distribution& b) {
 }
 
 // ---------------------------------------------------------------------------------------
-// JSON (§1.5)
+// JSON (optuna/distributions.py (4.9), distribution_to_json / json_to_distribution)
 
 std::string distribution_to_json(const Distribution& d) {
   std::string out;
@@ -322,25 +312,18 @@ Result<ParamValue> choice_from_json(const json& j) {
   }
 }
 
-#define HPOD_ASSIGN(var, expr)            \
-  auto var##_r = (expr);                  \
-  if (!var##_r.ok()) return var##_r.status(); \
-  auto var = std::move(var##_r).value()
-
 Result<Distribution> float_from(const json& a, bool log, std::optional<double> step) {
-  HPOD_ASSIGN(low, get_double(a, "low"));
-  HPOD_ASSIGN(high, get_double(a, "high"));
-  auto r = make_float_distribution(low, high, log, step);
-  if (!r.ok()) return r.status();
-  return Distribution{*r};
+  HPOD_ASSIGN_OR_RETURN(auto low, get_double(a, "low"));
+  HPOD_ASSIGN_OR_RETURN(auto high, get_double(a, "high"));
+  HPOD_ASSIGN_OR_RETURN(auto d, make_float_distribution(low, high, log, step));
+  return Distribution{d};
 }
 
 Result<Distribution> int_from(const json& a, bool log, std::int64_t step) {
-  HPOD_ASSIGN(low, get_int(a, "low", true, 0));
-  HPOD_ASSIGN(high, get_int(a, "high", true, 0));
-  auto r = make_int_distribution(low, high, log, step);
-  if (!r.ok()) return r.status();
-  return Distribution{*r};
+  HPOD_ASSIGN_OR_RETURN(auto low, get_int(a, "low", true, 0));
+  HPOD_ASSIGN_OR_RETURN(auto high, get_int(a, "high", true, 0));
+  HPOD_ASSIGN_OR_RETURN(auto d, make_int_distribution(low, high, log, step));
+  return Distribution{d};
 }
 
 Result<Distribution> categorical_from(const json& a) {
@@ -348,12 +331,11 @@ Result<Distribution> categorical_from(const json& a) {
   if (it == a.end() || !it->is_array()) return Status::InvalidArgument("\"choices\" must be a list");
   std::vector<ParamValue> choices;
   for (auto& c : *it) {
-    HPOD_ASSIGN(v, choice_from_json(c));
+    HPOD_ASSIGN_OR_RETURN(auto v, choice_from_json(c));
     choices.push_back(std::move(v));
   }
-  auto r = make_categorical_distribution(std::move(choices));
-  if (!r.ok()) return r.status();
-  return Distribution{*r};
+  HPOD_ASSIGN_OR_RETURN(auto d, make_categorical_distribution(std::move(choices)));
+  return Distribution{d};
 }
 
 Result<Distribution> from_json_object(const json& j) {
@@ -363,17 +345,17 @@ Result<Distribution> from_json_object(const json& j) {
     if (!t.is_string()) return Status::InvalidArgument("\"type\" must be a string");
     auto type = t.get<std::string>();
     if (type == "float") {
-      HPOD_ASSIGN(log, get_bool(j, "log"));
+      HPOD_ASSIGN_OR_RETURN(auto log, get_bool(j, "log"));
       std::optional<double> step;
       if (j.contains("step") && !j["step"].is_null()) {
-        HPOD_ASSIGN(s, get_double(j, "step"));
+        HPOD_ASSIGN_OR_RETURN(auto s, get_double(j, "step"));
         step = s;
       }
       return float_from(j, log, step);
     }
     if (type == "int") {
-      HPOD_ASSIGN(log, get_bool(j, "log"));
-      HPOD_ASSIGN(step, get_int(j, "step", false, 1));
+      HPOD_ASSIGN_OR_RETURN(auto log, get_bool(j, "log"));
+      HPOD_ASSIGN_OR_RETURN(auto step, get_int(j, "step", false, 1));
       return int_from(j, log, step);
     }
     if (type == "categorical") return categorical_from(j);
@@ -386,28 +368,28 @@ Result<Distribution> from_json_object(const json& j) {
   auto name = n->get<std::string>();
   const json& at = *a;
   if (name == "FloatDistribution") {
-    HPOD_ASSIGN(log, get_bool(at, "log"));
+    HPOD_ASSIGN_OR_RETURN(auto log, get_bool(at, "log"));
     std::optional<double> step;
     if (at.contains("step") && !at["step"].is_null()) {
-      HPOD_ASSIGN(s, get_double(at, "step"));
+      HPOD_ASSIGN_OR_RETURN(auto s, get_double(at, "step"));
       step = s;
     }
     return float_from(at, log, step);
   }
   if (name == "IntDistribution") {
-    HPOD_ASSIGN(log, get_bool(at, "log"));
-    HPOD_ASSIGN(step, get_int(at, "step", false, 1));
+    HPOD_ASSIGN_OR_RETURN(auto log, get_bool(at, "log"));
+    HPOD_ASSIGN_OR_RETURN(auto step, get_int(at, "step", false, 1));
     return int_from(at, log, step);
   }
   if (name == "CategoricalDistribution") return categorical_from(at);
   if (name == "UniformDistribution") return float_from(at, false, std::nullopt);
   if (name == "LogUniformDistribution") return float_from(at, true, std::nullopt);
   if (name == "DiscreteUniformDistribution") {
-    HPOD_ASSIGN(q, get_double(at, "q"));
+    HPOD_ASSIGN_OR_RETURN(auto q, get_double(at, "q"));
     return float_from(at, false, q);
   }
   if (name == "IntUniformDistribution") {
-    HPOD_ASSIGN(step, get_int(at, "step", false, 1));
+    HPOD_ASSIGN_OR_RETURN(auto step, get_int(at, "step", false, 1));
     return int_from(at, false, step);
   }
   if (name == "IntLogUniformDistribution") {

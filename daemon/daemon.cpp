@@ -25,6 +25,7 @@
 #include "daemon/studies_dir.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/log.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/worker_pool.hpp"
 #include "daemon/service/study_service.hpp"
 #include "daemon/storage/sqlite_files.hpp"
@@ -172,33 +173,29 @@ int run_daemon(const DaemonConfig& cfg, const DaemonFlags& flags) {
   ao.post = [&ioc](std::function<void()> f) { net::post(ioc, std::move(f)); };
   ao.extra_metrics = [&writer, &server_ptr, &orchestrator_ptr]() {
     auto w = writer.stats();
-    std::string m;
-    m += "# TYPE hpod_storage_writes_total counter\nhpod_storage_writes_total " + std::to_string(w.ops) + "\n";
-    m += "# TYPE hpod_storage_commits_total counter\nhpod_storage_commits_total " + std::to_string(w.batches) + "\n";
-    m += "# TYPE hpod_storage_commit_seconds_total counter\nhpod_storage_commit_seconds_total " +
-         std::to_string(w.commit_seconds_total) + "\n";
-    m += "# TYPE hpod_storage_failed_writes_total counter\nhpod_storage_failed_writes_total " + std::to_string(w.failed_ops) + "\n";
+    PrometheusText p;
+    p.counter("hpod_storage_writes_total", w.ops);
+    p.counter("hpod_storage_commits_total", w.batches);
+    p.counter("hpod_storage_commit_seconds_total", w.commit_seconds_total);
+    p.counter("hpod_storage_failed_writes_total", w.failed_ops);
     if (server_ptr) {
       auto s = server_ptr->stats();
-      m += "# TYPE hpod_http_connections gauge\nhpod_http_connections " + std::to_string(s.connections_open) + "\n";
-      m += "# TYPE hpod_http_connections_refused_total counter\nhpod_http_connections_refused_total " +
-           std::to_string(s.connections_refused) + "\n";
+      p.gauge("hpod_http_connections", s.connections_open);
+      p.counter("hpod_http_connections_refused_total", s.connections_refused);
     }
     if (orchestrator_ptr) {
       const auto& o = orchestrator_ptr->stats();
-      m += "# TYPE hpod_trials_launched_total counter\nhpod_trials_launched_total " + std::to_string(o.launched) + "\n";
-      m += "# TYPE hpod_launch_failures_total counter\nhpod_launch_failures_total " + std::to_string(o.launch_failures) + "\n";
-      m += "# TYPE hpod_trial_retries_total counter\nhpod_trial_retries_total " + std::to_string(o.retries) + "\n";
-      m += "# TYPE hpod_heartbeat_timeouts_total counter\nhpod_heartbeat_timeouts_total " + std::to_string(o.heartbeat_timeouts) + "\n";
-      m += "# HELP hpod_relaunch_seconds From a trial's end (its slot freed) to the next launch.\n"
-           "# TYPE hpod_relaunch_seconds summary\n";
-      m += "hpod_relaunch_seconds_sum " + std::to_string(o.relaunch_seconds_total) + "\n";
-      m += "hpod_relaunch_seconds_count " + std::to_string(o.relaunches) + "\n";
-      m += "# TYPE hpod_executor_poll_seconds gauge\nhpod_executor_poll_seconds " + std::to_string(o.last_poll_seconds) + "\n";
-      m += "# TYPE hpod_executor_polls_total counter\nhpod_executor_polls_total " + std::to_string(o.polls) + "\n";
-      m += "# TYPE hpod_jobs_in_flight gauge\nhpod_jobs_in_flight " + std::to_string(orchestrator_ptr->jobs_in_flight()) + "\n";
+      p.counter("hpod_trials_launched_total", o.launched);
+      p.counter("hpod_launch_failures_total", o.launch_failures);
+      p.counter("hpod_trial_retries_total", o.retries);
+      p.counter("hpod_heartbeat_timeouts_total", o.heartbeat_timeouts);
+      p.summary("hpod_relaunch_seconds", o.relaunch_seconds_total, o.relaunches,
+                "From a trial's end (its slot freed) to the next launch.");
+      p.gauge("hpod_executor_poll_seconds", o.last_poll_seconds);
+      p.counter("hpod_executor_polls_total", o.polls);
+      p.gauge("hpod_jobs_in_flight", orchestrator_ptr->jobs_in_flight());
     }
-    return m;
+    return p.take();
   };
   api::Api api(service, ao);
 

@@ -1,4 +1,4 @@
-// The daemon's configuration file (DESIGN.md "Daemon configuration"), parsed and checked.
+// The daemon's configuration file (README "Running hpod"), parsed and checked.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,5 @@
 #include "daemon/log.hpp"
+#include "hpod/json_text.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -17,7 +18,7 @@ void emit(spdlog::level::level_enum lvl, std::string_view msg) {
   }
   if (!spdlog::should_log(lvl)) return;
   // The pattern adds the time and level as JSON fields; the message is escaped here.
-  std::string escaped = nlohmann::json(std::string(msg)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string escaped = json_text(nlohmann::json(std::string(msg)));
   spdlog::log(lvl, "{}", escaped);
 }
 }  // namespace

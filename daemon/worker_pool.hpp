@@ -1,7 +1,9 @@
 // A fixed set of threads running queued tasks, first in, first out. The daemon keeps its
 // blocking or slow work off the thread that answers reports: sampler plans (a GP fit takes
 // tens of milliseconds) on a pool of a few threads, and each executor's calls (fork, sbatch,
-// squeue) on a pool of one, so that they run in the order they were asked for.
+// squeue) on a pool of one, so that they run in the order they were asked for; the
+// dashboard's importance fits and the snapshot API's file copies on a pool of one each. A
+// task hands its result back through thread-safe means (a post to the daemon's thread).
 #pragma once
 
 #include <condition_variable>

@@ -1,5 +1,5 @@
 // The intermediate values of a study's COMPLETE trials, per step, sorted, with NaN
-// counted apart: what the percentile rule reads (spec §6.2 steps 1, 4, 5). Folded from
+// counted apart: what the percentile rule reads (optuna/pruners/_percentile.py). Folded from
 // the finished log, since a COMPLETE trial never changes again.
 #pragma once
 

@@ -1,5 +1,6 @@
 // CRC-32 as zlib computes it (reflected polynomial 0xEDB88320, initial and final XOR
-// 0xFFFFFFFF): Hyperband assigns brackets by crc32 of "<study>_<number>" (spec §6.4).
+// 0xFFFFFFFF): Hyperband assigns brackets by crc32 of "<study>_<number>"
+// (optuna/pruners/_hyperband.py (4.9)).
 #pragma once
 
 #include <cstdint>

@@ -35,7 +35,7 @@ class FinishedFeed {
 };
 
 // The largest last_step among the COMPLETE trials of a study (what "auto" resources are
-// derived from, spec §6.3 step 2 and §6.4), kept up to date from the finished log.
+// derived from: _successive_halving.py, _hyperband.py), kept up to date from the finished log.
 class CompleteLastStepMax {
  public:
   std::optional<std::int64_t> update(const StudyView& view) {

@@ -1,5 +1,5 @@
-// Optuna's HyperbandPruner (spec §6.4): trials are spread over brackets by a hash of
-// their number; each bracket runs Successive Halving with its own early-stopping rate
+// Optuna's HyperbandPruner (optuna/pruners/_hyperband.py (4.9)): trials are spread over brackets
+// by a hash of their number; each bracket runs Successive Halving with its own early-stopping rate
 // and sees only its own trials, and samplers see only the current trial's bracket.
 #pragma once
 
@@ -22,7 +22,7 @@ struct HyperbandOptions {
   std::int64_t bootstrap_count = 0;
 };
 
-// The bracket layout for known resources (spec §6.4).
+// The bracket layout for known resources (_hyperband.py).
 struct HyperbandBrackets {
   int n_brackets = 0;
   std::vector<std::int64_t> budgets;  // trial allocation budget per bracket

@@ -1,5 +1,5 @@
-// Optuna's PatientPruner (spec §6.6): acts only once the trial has not improved for
-// `patience` steps; then defers to the wrapped pruner, or prunes when there is none.
+// Optuna's PatientPruner (optuna/pruners/_patient.py (4.9)): acts only once the trial has not
+// improved for `patience` steps; then defers to the wrapped pruner, or prunes when there is none.
 #pragma once
 
 #include <cstdint>

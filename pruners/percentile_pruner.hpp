@@ -1,4 +1,5 @@
-// Optuna's PercentilePruner and MedianPruner (= percentile 50), spec §6.2.
+// Optuna's PercentilePruner and MedianPruner (= percentile 50):
+// optuna/pruners/_percentile.py and _median.py (4.9).
 #pragma once
 
 #include <cstdint>

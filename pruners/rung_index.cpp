@@ -23,24 +23,6 @@ std::optional<int> parse_completed_rung_key(std::string_view key) {
   return k;
 }
 
-std::string python_json_float(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  return python_float_repr(v);
-}
-
-std::optional<double> parse_python_json_float(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  if (text == "Infinity") return std::numeric_limits<double>::infinity();
-  if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
-  if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
-  double v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
 void RungIndex::add_from_attrs(const FrozenTrial& trial) {
   for (const auto& [key, text] : trial.system_attrs) {
     auto k = parse_completed_rung_key(key);

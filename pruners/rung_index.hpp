@@ -1,4 +1,5 @@
-// Successive Halving's bookkeeping (spec §6.3, §7): the system attribute
+// Successive Halving's bookkeeping (optuna/pruners/_successive_halving.py (4.9); docs/
+// architecture.md "Stored encodings"): the system attribute
 // "completed_rung_<k>" holds the value with which a trial passed rung k, as the JSON text
 // Python's json.dumps writes for a float; and an index of those values per rung.
 #pragma once
@@ -12,15 +13,13 @@
 #include "hpod/trial.hpp"
 #include "pruners/sorted_values.hpp"
 
+#include "hpod/json_float.hpp"
+
 namespace hpod {
 
 std::string completed_rung_key(int rung);
 // k of "completed_rung_<k>", nullopt for any other key.
 std::optional<int> parse_completed_rung_key(std::string_view key);
-// json.dumps(float): "5.0", "1e-05", "Infinity", "-Infinity", "NaN".
-std::string python_json_float(double v);
-// A JSON number, or Python's Infinity / -Infinity / NaN tokens.
-std::optional<double> parse_python_json_float(std::string_view text);
 
 // The completed_rung_<k> values of a set of trials (a study, or one Hyperband bracket),
 // per rung, sorted. A trial counts once per rung: setting its rung again replaces its value.

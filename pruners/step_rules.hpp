@@ -1,4 +1,5 @@
-// Rules on a single trial's reports shared by several pruners (spec §6.1, §6.2 step 3).
+// Rules on a single trial's reports shared by several pruners (optuna/pruners/_percentile.py
+// (4.9), _is_first_in_interval_step and the best intermediate value).
 #pragma once
 
 #include <cstdint>
@@ -8,8 +9,9 @@
 
 namespace hpod {
 
-// Spec §6.1: whether the latest report (the last step) is the first one at or after a
-// check point w, w + I, w + 2I, ... False before the warm-up ends or without reports.
+// optuna/pruners/_percentile.py _is_first_in_interval_step: whether the latest report (the last
+// step) is the first one at or after a check point w, w + I, w + 2I, ... False before the warm-up
+// ends or without reports.
 bool is_check_step(const IntermediateValues& values, std::int64_t n_warmup_steps, std::int64_t interval_steps);
 
 // One step of numpy's nanmin / nanmax: NaN values are skipped; NaN until a value is seen.

@@ -1,5 +1,7 @@
-// Optuna's SuccessiveHalvingPruner (asynchronous SH), spec §6.3, with the correct
-// single-count rule (Optuna 3.1 in memory, every version >= 3.2).
+// Optuna's SuccessiveHalvingPruner (asynchronous SH),
+// optuna/pruners/_successive_halving.py (4.9), with the correct single-count rule (Optuna
+// 3.1 in memory, every version >= 3.2; docs/architecture.md "Known differences between
+// Optuna versions").
 #pragma once
 
 #include <cstdint>
@@ -18,14 +20,14 @@ struct SuccessiveHalvingOptions {
   std::int64_t bootstrap_count = 0;
 };
 
-// The rule itself for a trial that has just reported (spec §6.3 steps 1 and 3), with a
-// known min_resource; `rungs` holds the competitors' values (a study, or a Hyperband
-// bracket) and receives the values the decision writes.
+// The rule itself for a trial that has just reported (_successive_halving.py prune, the
+// loop over rungs), with a known min_resource; `rungs` holds the competitors' values (a study, or
+// a Hyperband bracket) and receives the values the decision writes.
 PruneDecision successive_halving_decide(const FrozenTrial& trial, StudyDirection direction,
                                         std::int64_t min_resource, const SuccessiveHalvingOptions& options,
                                         RungIndex& rungs);
 
-// Spec §6.3 step 2: min_resource derived from the largest last step of COMPLETE trials.
+// _successive_halving.py: min_resource derived from the largest last step of COMPLETE trials.
 inline std::int64_t auto_min_resource(std::int64_t max_complete_last_step) {
   return std::max<std::int64_t>(max_complete_last_step / 100, 1);
 }

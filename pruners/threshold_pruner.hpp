@@ -1,5 +1,6 @@
-// Optuna's ThresholdPruner (spec §6.5): prunes when the latest value leaves [lower, upper]
-// or is NaN, on the check steps of §6.1. The direction plays no part.
+// Optuna's ThresholdPruner (optuna/pruners/_threshold.py (4.9)): prunes when the latest value
+// leaves [lower, upper] or is NaN, on the check steps of is_check_step. The direction plays no
+// part.
 #pragma once
 
 #include <cstdint>

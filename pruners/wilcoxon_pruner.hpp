@@ -1,5 +1,5 @@
-// Optuna 4.x's WilcoxonPruner (spec §6.7): compares the trial with the best trial step by
-// step (steps are evaluation instances) with a one-sided signed-rank test.
+// Optuna 4.x's WilcoxonPruner (optuna/pruners/_wilcoxon.py): compares the trial with the best
+// trial step by step (steps are evaluation instances) with a one-sided signed-rank test.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 // The one-sided Wilcoxon signed-rank test as scipy.stats.wilcoxon computes it with
-// zero_method="zsplit", correction=False and method "auto" (spec §6.7, §10.4).
+// zero_method="zsplit", correction=False and method "auto" (scipy 1.10; docs/architecture.md
+// "Known differences between Optuna versions").
 #pragma once
 
 #include <span>

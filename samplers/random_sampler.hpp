@@ -1,5 +1,5 @@
-// Optuna's RandomSampler (spec §3.2): independent uniform draws in the internal
-// representation.
+// Optuna's RandomSampler (optuna/samplers/_random.py, optuna/_transform.py (4.9)): independent
+// uniform draws in the internal representation.
 #pragma once
 
 #include <cstdint>

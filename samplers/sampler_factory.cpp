@@ -60,7 +60,8 @@ Result<std::unique_ptr<Sampler>> make_gp_sampler(jc::Checker& c, const nlohmann:
   return std::unique_ptr<Sampler>(new gp::GpSampler(std::move(o)));
 }
 
-// The "tpe" block: Optuna 4.x option names and defaults (spec §4.1). gamma and weights
+// The "tpe" block: Optuna 4.x option names and defaults (optuna/samplers/_tpe/sampler.py
+// (4.9), TPESampler.__init__). gamma and weights
 // are Python functions in Optuna; here they name a preset.
 Result<tpe::TpeOptions> parse_tpe(const nlohmann::json& b, const std::string& path) {
   jc::Checker c;
@@ -122,9 +123,8 @@ Result<std::unique_ptr<Sampler>> make_sampler(const nlohmann::json& block, std::
     return std::unique_ptr<Sampler>(new RandomSampler(seed));
   }
   if (*type == "tpe") {
-    auto o = parse_tpe(block, path);
-    if (!o.ok()) return o.status();
-    return std::unique_ptr<Sampler>(new tpe::TpeSampler(std::move(o).value()));
+    HPOD_ASSIGN_OR_RETURN(auto o, parse_tpe(block, path));
+    return std::unique_ptr<Sampler>(new tpe::TpeSampler(std::move(o)));
   }
   std::vector<std::string> known{"tpe", "gp", "random"};
   c.error(jc::Checker::join(path, "type"),

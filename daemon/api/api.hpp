@@ -1,4 +1,4 @@
-// The HTTP API (DESIGN.md "HTTP API"): authentication, routing, JSON in and out. Handlers
+// The HTTP API (README "HTTP API (v1)"): authentication, routing, JSON in and out. Handlers
 // translate HTTP to StudyService calls; nothing here touches SQLite.
 #pragma once
 

@@ -6,7 +6,7 @@
 
 #include "daemon/api/api_internal.hpp"
 #include "daemon/api/log_tail.hpp"
-#include "daemon/service/background_worker.hpp"
+#include "daemon/worker_pool.hpp"
 #include "daemon/service/importance.hpp"
 #include "daemon/service/study_columns.hpp"
 
@@ -35,7 +35,7 @@ struct ImportanceCache {
     std::vector<std::shared_ptr<http::Responder>> waiting;
   };
   std::unordered_map<std::string, Entry> by_study;
-  BackgroundWorker worker;  // last: joined before the entries go
+  WorkerPool worker{1};  // last: joined before the entries go
 };
 
 constexpr auto kImportanceMinAge = std::chrono::seconds(5);
@@ -97,7 +97,7 @@ void register_dashboard_routes(Router& r, Api::Context& c) {
     // that destroys it (and so joins itself).
     std::weak_ptr<ImportanceCache> weak = cache;
     auto post = c.options.post;
-    cache->worker.submit([weak, post, name, finished, options, in = std::move(input).value()] {
+    cache->worker.run([weak, post, name, finished, options, in = std::move(input).value()] {
       json body = importance_json(compute_importance(in, options));
       post([weak, name, finished, body = std::move(body)]() mutable {
         if (auto strong = weak.lock()) importance_done(*strong, name, finished, std::move(body));

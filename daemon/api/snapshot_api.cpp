@@ -8,7 +8,7 @@
 
 #include "daemon/api/api_internal.hpp"
 #include "daemon/http/auth.hpp"
-#include "daemon/service/background_worker.hpp"
+#include "daemon/worker_pool.hpp"
 #include "daemon/storage/sqlite_files.hpp"
 
 namespace hpod::api {
@@ -17,7 +17,7 @@ namespace {
 
 struct SnapshotState {
   bool busy = false;        // daemon thread only
-  BackgroundWorker worker;  // last: joined before the rest goes
+  WorkerPool worker{1};  // last: joined before the rest goes
 };
 
 // The copy's bytes. The copy is made next to the database (same disk, same permissions
@@ -58,7 +58,7 @@ void register_snapshot_routes(Router& r, Api::Context& c) {
     state->busy = true;
     std::weak_ptr<SnapshotState> weak = state;
     auto post = c.options.post;
-    state->worker.submit([weak, post, db, out] {
+    state->worker.run([weak, post, db, out] {
       auto bytes = std::make_shared<Result<std::string>>(make_snapshot(db));
       // Answered on the daemon's thread, where the request's metrics live.
       post([weak, out, bytes] {

@@ -15,6 +15,7 @@
 
 #include "daemon/executors/file_modes.hpp"
 #include "daemon/executors/run_dir_files.hpp"
+#include "hpod/json_text.hpp"
 
 extern char** environ;
 
@@ -198,7 +199,7 @@ Result<JobRef> LocalExecutor::launch(const LaunchSpec& spec) {
   ref.kind = "local";
   ref.id = std::to_string(pid) + ":" + std::to_string(p.start);
   ref.run_dir = spec.run_dir;
-  ref.details = json{{"pid", pid}, {"start", p.start}, {"gpu", gpu}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  ref.details = json_text(json{{"pid", pid}, {"start", p.start}, {"gpu", gpu}});
   // For recover(): found even if the daemon dies before it stores the ref.
   std::ofstream(spec.run_dir + "/job") << ref.details << "\n";
   return ref;
@@ -270,7 +271,7 @@ std::map<std::string, JobStatus> LocalExecutor::poll(const std::vector<JobRef>& 
       st.attrs["exit_code"] = std::to_string(st.exit_code);
     }
     st.attrs["pid"] = std::to_string(p->pid);
-    if (p->gpu >= 0) st.attrs["gpus"] = json(std::to_string(p->gpu)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (p->gpu >= 0) st.attrs["gpus"] = json_text(std::to_string(p->gpu));
     out[ref.id] = std::move(st);
   }
   return out;

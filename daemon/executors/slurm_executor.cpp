@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "daemon/executors/run_dir_files.hpp"
+#include "hpod/json_text.hpp"
 
 namespace hpod {
 
@@ -160,8 +161,7 @@ JobRef SlurmExecutor::make_ref(const LaunchSpec& spec, const std::string& job_id
   ref.kind = "slurm";
   ref.id = job_id;
   ref.run_dir = spec.run_dir;
-  ref.details = json{{"job_name", slurm_job_name(spec)}, {"script", in_run_dir(spec.run_dir, slurm_files::kScript)}}
-                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  ref.details = json_text(json{{"job_name", slurm_job_name(spec)}, {"script", in_run_dir(spec.run_dir, slurm_files::kScript)}});
   return ref;
 }
 
@@ -188,8 +188,7 @@ Result<JobRef> SlurmExecutor::launch(const LaunchSpec& spec) {
       return **found;
     }
   }
-  auto script = make_batch_script(spec);
-  if (!script.ok()) return script.status();
+  HPOD_ASSIGN_OR_RETURN(auto script, make_batch_script(spec));
 
   // Nothing of an earlier run (another database, a launch before a crash) may decide this
   // one's outcome or mix into its log.
@@ -198,7 +197,7 @@ Result<JobRef> SlurmExecutor::launch(const LaunchSpec& spec) {
   if (!prepared->empty()) warn(context + ": moved the old run directory aside to " + *prepared);
   // 0600: the script holds the trial's HPOD_TOKEN.
   const std::string script_path = in_run_dir(spec.run_dir, slurm_files::kScript);
-  HPOD_RETURN_IF_ERROR(write_file_atomic(script_path, *script, 0600).with_context(context));
+  HPOD_RETURN_IF_ERROR(write_file_atomic(script_path, script, 0600).with_context(context));
 
   CommandResult r = run_on_controller({options_.sbatch, "--parsable", script_path}, options_.submit_timeout);
   if (r.ok()) {
@@ -399,11 +398,11 @@ JobStatus SlurmExecutor::status_from_record(const JobRef& ref, const SlurmJobRec
   JobStatus st;
   SlurmStateMapping m = map_slurm_state(rec.state);
   st.phase = m.phase;
-  st.attrs["slurm_job_id"] = json(ref.id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  st.attrs["state"] = json(rec.state).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (!rec.reason.empty() && rec.reason != "None") st.attrs["reason"] = json(rec.reason).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (!rec.nodes.empty()) st.attrs["node"] = json(rec.nodes).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (rec.elapsed_s) st.attrs["elapsed"] = json(*rec.elapsed_s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  st.attrs["slurm_job_id"] = json_text(ref.id);
+  st.attrs["state"] = json_text(rec.state);
+  if (!rec.reason.empty() && rec.reason != "None") st.attrs["reason"] = json_text(rec.reason);
+  if (!rec.nodes.empty()) st.attrs["node"] = json_text(rec.nodes);
+  if (rec.elapsed_s) st.attrs["elapsed"] = json_text(*rec.elapsed_s);
   switch (m.phase) {
     case JobPhase::kPending:
       st.reason = rec.reason;
@@ -430,7 +429,7 @@ JobStatus SlurmExecutor::status_from_record(const JobRef& ref, const SlurmJobRec
         // The command recorded a clean exit before the cancel reached the job (a controller
         // outage delays both): it completed, whatever Slurm recorded after.
         st.state = "COMPLETED";
-        st.attrs["state"] = json(st.state).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        st.attrs["state"] = json_text(st.state);
         st.retryable = false;
         r = "Slurm job " + ref.id + " COMPLETED (its command exited 0; the job was then recorded CANCELLED)";
       }
@@ -451,8 +450,8 @@ JobStatus SlurmExecutor::status_from_files(const JobRef& ref, int exit_code) {
   JobStatus st;
   st.phase = JobPhase::kFinished;
   st.state = exit_code == 0 ? "COMPLETED" : "FAILED";
-  st.attrs["slurm_job_id"] = json(ref.id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  st.attrs["state"] = json(st.state).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  st.attrs["slurm_job_id"] = json_text(ref.id);
+  st.attrs["state"] = json_text(st.state);
   fill_where(ref, st, true);
   fill_outcome(ref, st, exit_code);
   st.reason = "Slurm job " + ref.id + " " + st.state + ", exit status " + std::to_string(st.exit_code) +
@@ -466,7 +465,7 @@ void SlurmExecutor::fill_outcome(const JobRef& ref, JobStatus& st, std::optional
   if (auto text = read_small_file(in_run_dir(ref.run_dir, slurm_files::kExitStatus))) code = parse_exit_status(*text);
   if (!code) code = slurm_exit_code;
   st.exit_code = code.value_or(-1);
-  if (code) st.attrs["exit_code"] = json(*code).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (code) st.attrs["exit_code"] = json_text(*code);
   {
     std::lock_guard lock(mu_);
     st.cancelled_by_hpod = cancelled_.erase(ref.id) > 0;
@@ -493,8 +492,8 @@ void SlurmExecutor::fill_where(const JobRef& ref, JobStatus& st, bool finished) 
     }
   }
   if (!where) return;
-  if (!st.attrs.count("node") && !where->node.empty()) st.attrs["node"] = json(where->node).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (where->cuda_visible_devices) st.attrs["gpus"] = json(*where->cuda_visible_devices).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!st.attrs.count("node") && !where->node.empty()) st.attrs["node"] = json_text(where->node);
+  if (where->cuda_visible_devices) st.attrs["gpus"] = json_text(*where->cuda_visible_devices);
 }
 
 Status SlurmExecutor::mark_cancelled(const JobRef& job) {

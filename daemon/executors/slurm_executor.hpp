@@ -1,4 +1,4 @@
-// SlurmExecutor: trials as Slurm batch jobs (DESIGN.md "Slurm").
+// SlurmExecutor: trials as Slurm batch jobs (README "Slurm").
 //
 // launch: writes <run_dir>/job.sbatch (see slurm_batch_script.hpp) and submits it with
 //   `sbatch --parsable`; the job id is the JobRef's id.

@@ -53,7 +53,7 @@ struct SlurmStateMapping {
   JobPhase phase = JobPhase::kUnknown;
   bool retryable = false;  // NODE_FAIL, PREEMPTED: the trial never had a fair run
 };
-// DESIGN.md "Slurm": PENDING/CONFIGURING → pending; RUNNING/COMPLETING → running;
+// README "Slurm": PENDING/CONFIGURING → pending; RUNNING/COMPLETING → running;
 // COMPLETED, FAILED, TIMEOUT, OUT_OF_MEMORY, CANCELLED, BOOT_FAIL, DEADLINE → finished;
 // NODE_FAIL, PREEMPTED → finished and retryable. States a --no-requeue batch job passes
 // through only briefly map the same way (SUSPENDED → running, REQUEUED → pending); an

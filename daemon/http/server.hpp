@@ -24,8 +24,9 @@ struct ServerOptions {
   std::size_t max_body_bytes = 1 << 20;   // larger bodies get 413
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_connections = 4096;     // beyond: 503 and close
-  double read_timeout_s = 30;             // a whole request (headers and body) must arrive in this time
-  double idle_timeout_s = 120;            // a keep-alive connection with no request is closed after this
+  // A whole request (headers and body) must arrive in this time, counted from the end of
+  // the previous response: it is also how long a keep-alive connection may stay idle.
+  double read_timeout_s = 30;
   std::optional<std::string> tls_cert;    // PEM files; both or neither
   std::optional<std::string> tls_key;
   // Told when accepting fails for want of file descriptors (at most once a minute).

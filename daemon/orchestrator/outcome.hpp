@@ -1,5 +1,5 @@
 // What a trial becomes when its job ends before the trial told hpod anything
-// (DESIGN.md: job states → trial states).
+// (README "What a trial sees" and "Slurm": the tables of job states → trial states).
 #pragma once
 
 #include <string>

@@ -326,9 +326,8 @@ StudyImportance compute_importance(const ImportanceInput& in, const ImportanceOp
 }
 
 Result<StudyImportance> study_importance(const StudyView& study, const ImportanceOptions& options) {
-  auto in = importance_input(study, options);
-  if (!in.ok()) return in.status();
-  return compute_importance(*in, options);
+  HPOD_ASSIGN_OR_RETURN(auto in, importance_input(study, options));
+  return compute_importance(in, options);
 }
 
 }  // namespace hpod

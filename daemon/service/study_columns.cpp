@@ -9,6 +9,7 @@
 #include "core/json_check.hpp"
 
 #include "daemon/service/trial_json.hpp"
+#include "hpod/json_text.hpp"
 
 namespace hpod {
 
@@ -110,7 +111,7 @@ std::string study_columns(const StudyRuntime& s, std::int64_t last_event_id) {
   std::size_t o_iv_step = place("iv_step", steps_fit ? "i32" : "f64", steps_fit ? 4 : 8, n_iv);
   std::size_t o_iv_value = place("iv_value", "f32", 4, n_iv);
 
-  std::string h = header.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string h = json_text(header);
   std::size_t prefix = 8 + 4;
   h.append(align8(prefix + h.size()) - prefix - h.size(), ' ');
   std::string out;

@@ -10,18 +10,14 @@ namespace hpod {
 using json = nlohmann::json;
 
 json number_json(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (auto token = non_finite_token(v)) return std::string(*token);
   return v;
 }
 
 std::optional<double> number_from_json(const json& j) {
   if (j.is_number()) return j.get<double>();
   if (j.is_string()) {
-    const auto& s = j.get_ref<const std::string&>();
-    if (s == "NaN") return NAN;
-    if (s == "Infinity") return INFINITY;
-    if (s == "-Infinity") return -INFINITY;
+    return parse_non_finite_token(j.get_ref<const std::string&>());
   }
   return std::nullopt;
 }

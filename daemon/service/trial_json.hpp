@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daemon/service/study_runtime.hpp"
+#include "hpod/json_float.hpp"  // number_json writes its tokens
 
 namespace hpod {
 

@@ -1,6 +1,6 @@
-// Optuna's datetime text (spec §7): naive local time, always six fraction digits when
-// written. Parsing is lenient about what other writers (SQLAlchemy, sqlite3) produce, and
-// reads a short fraction as a fraction (".5" is 500 ms), unlike SQLAlchemy 1.4.
+// Optuna's datetime text (docs/architecture.md "Stored encodings"): naive local time, always six
+// fraction digits when written. Parsing is lenient about what other writers (SQLAlchemy, sqlite3)
+// produce, and reads a short fraction as a fraction (".5" is 500 ms), unlike SQLAlchemy 1.4.
 #include <cstdio>
 #include <ctime>
 

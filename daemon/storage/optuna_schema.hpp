@@ -1,5 +1,6 @@
-// Optuna's RDB schema as SQLite DDL (spec §8.1), table by table, and the alembic
-// revisions hpod knows.
+// Optuna's RDB schema as SQLite DDL (optuna/storages/_rdb/models.py, as SQLAlchemy
+// writes it for Optuna 3.1 and 4.9), table by table, and the alembic revisions hpod knows
+// (docs/architecture.md "Files hpod writes").
 #pragma once
 
 #include <string_view>

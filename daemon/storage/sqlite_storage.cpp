@@ -1,5 +1,5 @@
 // Storage on SQLite through SQLiteCpp: Optuna's tables, encodings and rules for a
-// foreign writer (spec §7, §8.5).
+// foreign writer (docs/architecture.md "Stored encodings", "Files hpod writes").
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
@@ -165,9 +165,8 @@ class SqliteStorage final : public Storage {
     });
     if (!s.ok()) return s;
     if (id < 0) return Status::NotFound("no study named \"" + name + "\"");
-    auto all = load(id);
-    if (!all.ok()) return all.status();
-    return std::move(all->front());
+    HPOD_ASSIGN_OR_RETURN(auto all, load(id));
+    return std::move(all.front());
   }
 
   Result<std::vector<StoredStudy>> load_all_studies() override { return load(std::nullopt); }
@@ -244,21 +243,13 @@ class SqliteStorage final : public Storage {
   }
 
   Status set_study_user_attr(std::int64_t study_id, const std::string& key, const std::string& value_json) override {
-    return upsert("study_user_attributes", "study_id", study_id, key, value_json);
+    return upsert_attr("study_user_attributes", "study_id", study_id, key, value_json);
   }
   Status set_study_system_attr(std::int64_t study_id, const std::string& key, const std::string& value_json) override {
-    return upsert("study_system_attributes", "study_id", study_id, key, value_json);
+    return upsert_attr("study_system_attributes", "study_id", study_id, key, value_json);
   }
   Status set_study_meta(std::int64_t study_id, const std::string& key, const std::string& value) override {
-    return guard("set study meta " + key, [&]() -> Status {
-      auto& st = cached("INSERT INTO hpod_study_meta (study_id, key, value) VALUES (?, ?, ?) "
-                        "ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value");
-      st.bind(1, study_id);
-      st.bind(2, key);
-      st.bind(3, value);
-      st.exec();
-      return Status::OK();
-    });
+    return upsert("set study meta " + key, "hpod_study_meta", "study_id", "value", study_id, key, value);
   }
 
   Result<std::int64_t> create_trial(std::int64_t study_id, const FrozenTrial& t) override {
@@ -335,9 +326,8 @@ class SqliteStorage final : public Storage {
       up.bind(2, format_optuna_datetime(when));
       up.bind(3, trial_id);
       if (up.exec() != 1) {
-        auto row = read_trial(trial_id);
-        if (!row.ok()) return row.status();
-        return Status::Conflict("trial " + std::to_string(trial_id) + " is already " + trial_state_name(row->state) +
+        HPOD_ASSIGN_OR_RETURN(auto row, read_trial(trial_id));
+        return Status::Conflict("trial " + std::to_string(trial_id) + " is already " + trial_state_name(row.state) +
                                 " in the database");
       }
       auto& del = cached("DELETE FROM trial_values WHERE trial_id = ?");
@@ -359,21 +349,13 @@ class SqliteStorage final : public Storage {
   }
 
   Status set_trial_user_attr(std::int64_t trial_id, const std::string& key, const std::string& value_json) override {
-    return upsert("trial_user_attributes", "trial_id", trial_id, key, value_json);
+    return upsert_attr("trial_user_attributes", "trial_id", trial_id, key, value_json);
   }
   Status set_trial_system_attr(std::int64_t trial_id, const std::string& key, const std::string& value_json) override {
-    return upsert("trial_system_attributes", "trial_id", trial_id, key, value_json);
+    return upsert_attr("trial_system_attributes", "trial_id", trial_id, key, value_json);
   }
   Status set_trial_meta(std::int64_t trial_id, const std::string& key, const std::string& value) override {
-    return guard("set trial meta " + key, [&]() -> Status {
-      auto& st = cached("INSERT INTO hpod_trial_meta (trial_id, key, value) VALUES (?, ?, ?) "
-                        "ON CONFLICT (trial_id, key) DO UPDATE SET value = excluded.value");
-      st.bind(1, trial_id);
-      st.bind(2, key);
-      st.bind(3, value);
-      st.exec();
-      return Status::OK();
-    });
+    return upsert("set trial meta " + key, "hpod_trial_meta", "trial_id", "value", trial_id, key, value);
   }
 
  private:
@@ -404,18 +386,25 @@ class SqliteStorage final : public Storage {
     return *it->second;
   }
 
-  Status upsert(const char* table, const char* owner, std::int64_t owner_id, const std::string& key,
-                const std::string& value_json) {
-    return guard(std::string("set ") + table + " " + key, [&]() -> Status {
-      std::string sql = std::string("INSERT INTO ") + table + " (" + owner + ", \"key\", value_json) VALUES (?, ?, ?) " +
-                        "ON CONFLICT (" + owner + ", \"key\") DO UPDATE SET value_json = excluded.value_json";
+  // Optuna's attribute tables and hpod's meta tables all hold one value per (owner, key).
+  Status upsert(const std::string& what, const char* table, const char* owner, const char* value_column,
+                std::int64_t owner_id, const std::string& key, const std::string& value) {
+    return guard(what, [&]() -> Status {
+      const std::string column = value_column;
+      std::string sql = std::string("INSERT INTO ") + table + " (" + owner + ", \"key\", " + column +
+                        ") VALUES (?, ?, ?) ON CONFLICT (" + owner + ", \"key\") DO UPDATE SET " + column +
+                        " = excluded." + column;
       auto& st = cached(sql);
       st.bind(1, owner_id);
       st.bind(2, key);
-      st.bind(3, value_json);
+      st.bind(3, value);
       st.exec();
       return Status::OK();
     });
+  }
+  Status upsert_attr(const char* table, const char* owner, std::int64_t owner_id, const std::string& key,
+                     const std::string& value_json) {
+    return upsert(std::string("set ") + table + " " + key, table, owner, "value_json", owner_id, key, value_json);
   }
 
   Status write_values(std::int64_t trial_id, const std::vector<double>& values) {

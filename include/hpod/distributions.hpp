@@ -1,4 +1,4 @@
-// Parameter distributions with Optuna's semantics (spec optuna-compat.md §1).
+// Parameter distributions with Optuna's semantics (optuna/distributions.py (4.9)).
 //
 // A parameter has an *external* value (what the trial sees: a double, an integer, or a
 // categorical choice) and an *internal* value, a double, which is what samplers work on
@@ -51,7 +51,7 @@ struct CategoricalDistribution {
 using Distribution = std::variant<FloatDistribution, IntDistribution, CategoricalDistribution>;
 
 // Constructors that apply Optuna's validation in Optuna's order and adjust `high` to the
-// step grid (decimal arithmetic for floats, §1.2). `adjusted` (if given) is set when high
+// step grid (decimal arithmetic for floats as Optuna). `adjusted` (if given) is set when high
 // moved, so callers can warn as Optuna does.
 Result<FloatDistribution> make_float_distribution(double low, double high, bool log,
                                                   std::optional<double> step,
@@ -65,21 +65,23 @@ bool is_log(const Distribution& d);
 // Float with step, Int: values lie on a grid.
 bool is_discrete_numeric(const Distribution& d);
 
-// A single distribution is never handed to a sampler (§1.3).
+// A single distribution is never handed to a sampler (optuna/samplers/_base.py).
 bool single(const Distribution& d);
 // The one value of a single distribution (internal).
 double single_value(const Distribution& d);
 bool contains(const Distribution& d, double internal);
 
-// internal ↔ external (§1.4). to_internal fails when the value is of the wrong kind, not a
-// choice, or NaN.
+// internal ↔ external (to_internal_repr / to_external_repr). to_internal fails when the value is
+// of the wrong kind, not a choice, or NaN.
 ParamValue to_external(const Distribution& d, double internal);
 Result<double> to_internal(const Distribution& d, const ParamValue& external);
 
-// Same class, same log flag, and for categoricals the same choices (§1.6).
+// Same class, same log flag, and for categoricals the same choices
+// (optuna/distributions.py check_distribution_compatibility).
 bool compatible(const Distribution& a, const Distribution& b);
 
-// Byte-identical to what Optuna writes into trial_params.distribution_json (§1.5).
+// Byte-identical to what Optuna writes into trial_params.distribution_json
+// (docs/architecture.md "Stored encodings").
 std::string distribution_to_json(const Distribution& d);
 // Every form a reader must accept: current, legacy class names, abbreviated {"type": ...}.
 Result<Distribution> distribution_from_json(std::string_view json);

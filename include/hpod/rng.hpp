@@ -1,5 +1,5 @@
-// numpy.random.RandomState emulation (spec §3.1): MT19937 seeded with init_genrand and
-// numpy's 53-bit double construction, so seeded samplers draw Optuna's numbers.
+// numpy.random.RandomState emulation (docs/architecture.md "Random numbers"): MT19937 seeded with
+// init_genrand and numpy's 53-bit double construction, so seeded samplers draw Optuna's numbers.
 #pragma once
 
 #include <cstdint>

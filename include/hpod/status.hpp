@@ -95,3 +95,14 @@ class Result {
     ::hpod::Status hpod_status_ = (expr);   \
     if (!hpod_status_.ok()) return hpod_status_; \
   } while (0)
+
+// HPOD_ASSIGN_OR_RETURN(auto x, expr): evaluates expr (a Result<T>); on error returns its
+// Status from the enclosing function, else declares x with the value. Usable once per line.
+#define HPOD_ASSIGN_OR_RETURN(lhs, ...) \
+  HPOD_ASSIGN_OR_RETURN_IMPL_(HPOD_STATUS_CONCAT_(hpod_result_, __LINE__), lhs, __VA_ARGS__)
+#define HPOD_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, ...) \
+  auto tmp = (__VA_ARGS__);                        \
+  if (!tmp.ok()) return tmp.status();              \
+  lhs = std::move(tmp).value()
+#define HPOD_STATUS_CONCAT_(a, b) HPOD_STATUS_CONCAT_INNER_(a, b)
+#define HPOD_STATUS_CONCAT_INNER_(a, b) a##b

@@ -1,6 +1,6 @@
-// Storage: one SQLite file in Optuna's RDB schema (spec §8), so optuna.load_study and
-// optuna-dashboard open what hpod writes, and hpod opens what Optuna wrote. hpod's own
-// bookkeeping (study definitions, tokens, job ids, retry links) lives in hpod_* tables
+// Storage: one SQLite file in Optuna's RDB schema (optuna/storages/_rdb/models.py), so
+// optuna.load_study and optuna-dashboard open what hpod writes, and hpod opens what Optuna wrote.
+// hpod's own bookkeeping (study definitions, tokens, job ids, retry links) lives in hpod_* tables
 // that Optuna ignores.
 //
 // One Storage object is one connection and is used from one thread at a time. Every
@@ -56,7 +56,8 @@ struct TrialRow {
   std::optional<Timestamp> datetime_complete;
 };
 
-// Optuna's datetime text: naive local time "YYYY-MM-DD HH:MM:SS.ffffff" (spec §7).
+// Optuna's datetime text: naive local time "YYYY-MM-DD HH:MM:SS.ffffff"
+// (docs/architecture.md "Stored encodings").
 std::string format_optuna_datetime(Timestamp t);
 // Accepts what Optuna and SQLAlchemy write, with or without a fraction of any length.
 std::optional<Timestamp> parse_optuna_datetime(std::string_view s);
@@ -93,7 +94,7 @@ class Storage {
 
   // Inserts a trial with its params, attributes, intermediate values and values as given.
   // trial.id < 0: SQLite assigns it; trial.number < 0: the count of the study's trials
-  // (Optuna's rule, spec §8.5 rule 5). Returns the trial id.
+  // (Optuna's rule: docs/architecture.md "Files hpod writes"). Returns the trial id.
   virtual Result<std::int64_t> create_trial(std::int64_t study_id, const FrozenTrial& trial) = 0;
   virtual Status set_trial_param(std::int64_t trial_id, const std::string& name, const TrialParam& param) = 0;
   // NaN and ±inf are stored with Optuna's intermediate_value_type. A second value for a

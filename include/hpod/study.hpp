@@ -1,4 +1,4 @@
-// StudySpec: a study definition (DESIGN.md "Study definition"), parsed and validated.
+// StudySpec: a study definition (README "Study definition"), parsed and validated.
 //
 // Parsing is all-or-nothing: either every field is valid and a StudySpec comes back, or
 // an InvalidArgument Status lists every error found, each as "<source>: <json path>:

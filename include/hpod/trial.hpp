@@ -1,4 +1,5 @@
-// Trials as samplers, pruners, storage and the API see them (spec §2, §7).
+// Trials as samplers, pruners, storage and the API see them (optuna/trial/_frozen.py;
+// docs/architecture.md "Stored encodings").
 #pragma once
 
 #include <chrono>
@@ -57,7 +58,7 @@ class IntermediateValues {
 };
 
 struct TrialParam {
-  double internal = 0.0;     // Optuna's internal representation (§1.4)
+  double internal = 0.0;     // Optuna's internal representation
   Distribution distribution;
 };
 

@@ -1,6 +1,7 @@
-// Maximisation of the acquisition over the encoded search space (spec §5.9): a sweep of
-// quasi-random points, then local searches from the best of them, from further sweep
-// points drawn by roulette on exp(acq − best), and from warm starts.
+// Maximisation of the acquisition over the encoded search space (optuna/_gp/optim_mixed.py
+// optimize_acqf_mixed (4.9)): a sweep of quasi-random points, then local searches from the
+// best of them, from further sweep points drawn by roulette on exp(acq − best), and from warm
+// starts.
 #pragma once
 
 #include <Eigen/Core>

@@ -1,6 +1,6 @@
 // Acquisition functions (maximised by acqf_optimizer). The single-objective one is log
 // expected improvement of the posterior over the best standardized observation f0
-// (spec §5.8).
+// (optuna/_gp/acqf.py (4.9), logei and LogEI).
 #pragma once
 
 #include <Eigen/Core>

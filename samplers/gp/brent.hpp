@@ -1,5 +1,6 @@
 // Brent's derivative-free 1-D minimisation (golden-section steps, parabolic interpolation
-// when it is safe), used for discrete dimensions with many grid points (spec §5.9).
+// when it is safe), used for discrete dimensions with many grid points
+// (optuna/_gp/optim_mixed.py _discrete_line_search (4.9), scipy's minimize_scalar "brent").
 #pragma once
 
 #include <functional>

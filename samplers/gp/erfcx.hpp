@@ -1,6 +1,6 @@
 // The scaled complementary error function erfcx(x) = exp(x²)·erfc(x), accurate to a few
 // ulps where erfc itself underflows (x > 26.5): log expected improvement needs it for
-// very negative z (spec §5.8).
+// very negative z (optuna/_gp/acqf.py standard_logei (4.9)).
 #pragma once
 
 namespace hpod::gp {

@@ -1,4 +1,5 @@
-// Maximum a posteriori fit of the kernel hyper-parameters (spec §5.6): L-BFGS-B on
+// Maximum a posteriori fit of the kernel hyper-parameters (optuna/_gp/gp.py fit_kernel_params
+// and optuna/_gp/prior.py (4.9)): L-BFGS-B on
 //   loss(θ) = −(log marginal likelihood + log prior),
 //   θ = (log λ_1..d, log s, log(σn² − 1e-6)),
 // with analytic gradients. The noise entry is absent when the objective is deterministic

@@ -1,6 +1,7 @@
-// Optuna 4.9's GPSampler (spec §5): a Gaussian process with a Matérn-5/2 ARD kernel fitted
-// by maximum a posteriori on the COMPLETE trials, log expected improvement maximised over
-// the relative search space; everything else from an independent RandomSampler.
+// Optuna 4.9's GPSampler (optuna/samplers/_gp/sampler.py, optuna/_gp/): a Gaussian process with a
+// Matérn-5/2 ARD kernel fitted by maximum a posteriori on the COMPLETE trials, log expected
+// improvement maximised over the relative search space; everything else from an independent
+// RandomSampler.
 //
 // Where it differs from Optuna, and why:
 //  * RUNNING trials with planned parameters enter as kriging believers (see RunningTrials).
@@ -84,8 +85,8 @@ class GpSampler final : public Sampler {
   Stats stats_;
 };
 
-// The relative search space of spec §5.2: the intersection over COMPLETE trials without
-// single distributions, name-sorted.
+// The relative search space of optuna/samplers/_gp/sampler.py (4.9): the intersection over
+// COMPLETE trials without single distributions, name-sorted.
 SearchSpace gp_relative_search_space(const StudyView& study);
 
 }  // namespace hpod::gp

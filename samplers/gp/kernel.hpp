@@ -1,4 +1,5 @@
-// ARD Matérn-5/2 kernel with Hamming distance for categorical dimensions (spec §5.5):
+// ARD Matérn-5/2 kernel with Hamming distance for categorical dimensions
+// (optuna/_gp/gp.py (4.9), Matern52Kernel and GPRegressor):
 //   k(x, x') = s·M(r²),  r² = Σ_j λ_j·δ_j(x_j, x'_j),
 //   δ_j = (x_j − x'_j)² (numeric) or [x_j ≠ x'_j] (categorical),
 //   M(r²) = exp(−√(5r²))·(5r²/3 + √(5r²) + 1).
@@ -19,7 +20,7 @@ struct KernelParams {
   double kernel_scale = 1.0;                     // s
   double noise_var = 1.0;                        // σn² ≥ 1e-6
 
-  // λ = 1, s = 1, σn² = 1: the fit's fallback start (spec §5.6).
+  // λ = 1, s = 1, σn² = 1: the fit's fallback start (optuna/_gp/gp.py fit_kernel_params).
   static KernelParams defaults(Eigen::Index dim);
 };
 

@@ -1,4 +1,5 @@
-// Local search of the acquisition from one start point (spec §5.9 step 4): coordinate
+// Local search of the acquisition from one start point (optuna/_gp/optim_mixed.py
+// local_search_mixed_batched (4.9)): coordinate
 // blocks in turn — all continuous dimensions together by L-BFGS-B on x/ℓ, then each
 // discrete dimension by trying its grid — until a full round changes nothing.
 #pragma once

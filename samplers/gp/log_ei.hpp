@@ -1,9 +1,10 @@
-// Log expected improvement (spec §5.8), stable for very negative z: no −inf, no NaN.
+// Log expected improvement (optuna/_gp/acqf.py logei (4.9)), stable for very negative z: no −inf,
+// no NaN.
 #pragma once
 
 namespace hpod::gp {
 
-// Added to the posterior variance before taking its square root (spec §5.8).
+// Added to the posterior variance before taking its square root (optuna/_gp/acqf.py).
 inline constexpr double kStabilizingVariance = 1e-12;
 
 // h(z) = log E[max(0, Z + z)], Z ~ N(0, 1) = log(z·Φ(z) + φ(z)).

@@ -1,4 +1,5 @@
-// The GP posterior for fixed hyper-parameters (spec §5.7), from a Cholesky factor
+// The GP posterior for fixed hyper-parameters (optuna/_gp/gp.py GPRegressor
+// (4.9)), from a Cholesky factor
 // computed once and cached with α = C⁻¹y:
 //   mean(x) = k(x, X)·α,  var(x) = s − k(x, X)·C⁻¹·k(X, x) (clamped at 0).
 // A point costs O(n·d) for k and O(n²) for the variance (triangular solves).

@@ -1,5 +1,5 @@
-// The GP's view of a search space (spec §5.3): every parameter becomes one coordinate of
-// a point in the "normalized" box, in the search space's (name-sorted) order.
+// The GP's view of a search space (optuna/_gp/search_space.py (4.9)): every parameter becomes one
+// coordinate of a point in the "normalized" box, in the search space's (name-sorted) order.
 //   numeric: u = (v − lo)/(hi − lo) with lo = low − q/2, hi = high + q/2 (q = step, 0 for
 //            continuous floats), logarithms taken first for log parameters;
 //   categorical: u = choice index, not scaled.

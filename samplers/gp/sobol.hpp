@@ -1,8 +1,8 @@
 // Quasi-random points in the unit cube for the acquisition's preliminary sweep
-// (spec §5.9 step 1). Optuna uses scipy's Owen-scrambled Sobol; here Boost's Sobol
-// sequence with a random digital shift (each coordinate's 32 bits XOR a per-dimension
-// random word): the shifted points are still a (t, m, s)-net, and the shift comes from the
-// sampler's generator, so a seeded study repeats.
+// (optuna/_gp/search_space.py sample_normalized_params (4.9)). Optuna uses scipy's Owen-scrambled
+// Sobol; here Boost's Sobol sequence with a random digital shift (each coordinate's 32 bits XOR a
+// per-dimension random word): the shifted points are still a (t, m, s)-net, and the shift comes
+// from the sampler's generator, so a seeded study repeats.
 #pragma once
 
 #include <Eigen/Core>

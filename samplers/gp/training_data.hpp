@@ -1,5 +1,5 @@
-// What the GP learns from (spec §5.4, §5.8): the encoded points of COMPLETE trials with
-// their standardized objective values, and the planned points of RUNNING trials.
+// What the GP learns from (optuna/samplers/_gp/sampler.py (4.9)): the encoded points of COMPLETE
+// trials with their standardized objective values, and the planned points of RUNNING trials.
 #pragma once
 
 #include <Eigen/Core>

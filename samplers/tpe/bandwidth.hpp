@@ -1,4 +1,5 @@
-// Kernel bandwidths of the Parzen estimator (spec §4.5.2).
+// Kernel bandwidths of the Parzen estimator (optuna/samplers/_tpe/parzen_estimator.py (4.9),
+// _calculate_numerical_distributions).
 #pragma once
 
 #include <Eigen/Core>

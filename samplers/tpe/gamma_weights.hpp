@@ -1,5 +1,6 @@
 // How many trials count as "good" (gamma) and how old observations are down-weighted
-// (weights) — Optuna's default_gamma, hyperopt_default_gamma and default_weights (§4.1).
+// (weights) — Optuna's default_gamma, hyperopt_default_gamma and default_weights
+// (optuna/samplers/_tpe/sampler.py (4.9)).
 #pragma once
 
 #include <optional>

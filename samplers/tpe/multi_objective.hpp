@@ -1,4 +1,5 @@
-// Multi-objective TPE (spec §4.4.2, Optuna 4.9): the below/above split by Pareto fronts and
+// Multi-objective TPE (optuna/samplers/_tpe/sampler.py and
+// optuna/_hypervolume/hssp.py, Optuna 4.9): the below/above split by Pareto fronts and
 // greedy hypervolume subset selection, and the hypervolume-contribution weights of the
 // below estimator. Losses are minimised (MAXIMIZE objectives negated).
 #pragma once

@@ -1,7 +1,7 @@
-// Optuna's Parzen estimator (spec §4.5–4.8): a mixture of N observation kernels plus one
-// prior kernel, each a product over the parameters of a truncated normal (numeric) or a
-// probability vector (categorical). Sampling and log densities work on all kernels and
-// candidates at once.
+// Optuna's Parzen estimator (optuna/samplers/_tpe/parzen_estimator.py (4.9)): a mixture of N
+// observation kernels plus one prior kernel, each a product over the parameters of a truncated
+// normal (numeric) or a probability vector (categorical). Sampling and log densities work on all
+// kernels and candidates at once.
 #pragma once
 
 #include <Eigen/Core>
@@ -22,9 +22,10 @@ struct ParzenOptions {
   bool consider_magic_clip = true;
   bool consider_endpoints = false;
   // The *sampler's* multivariate flag: selects the Scott-type bandwidth rule, also for a
-  // one-parameter estimator (§4.5.2).
+  // one-parameter estimator.
   bool multivariate = false;
-  // Optuna 3.1's estimator instead of 4.9's (§4.9): the prior centre among the bandwidth
+  // Optuna 3.1's estimator instead of 4.9's (docs/architecture.md
+  // "Known differences between Optuna versions"): the prior centre among the bandwidth
   // neighbours, no −log σ in the continuous density, Int log as a continuous log-space
   // kernel, 3.1's random-number order and bisection ppf. For comparisons with 3.1.
   bool optuna_3_1 = false;
@@ -67,7 +68,7 @@ class ParzenEstimator {
   // Categorical parameter d: K × C choice probabilities, prior row last.
   Eigen::ArrayXXd categorical_weights(int d) const { return std::get<CategoricalKernels>(dims_[d]).log_p.exp(); }
 
-  // n samples (rows) of internal values. Random numbers (Optuna 4.x order, §4.6): the
+  // n samples (rows) of internal values. Random numbers (Optuna 4.x order): the
   // kernel of each sample, then the categorical parameters, then the numeric ones (3.1:
   // the parameters in order).
   Eigen::MatrixXd sample(NumpyRandom& rng, int n) const;

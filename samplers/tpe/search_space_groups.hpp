@@ -1,4 +1,5 @@
-// Optuna's group-decomposed search space (spec §4.2, TPE `group=true`).
+// Optuna's group-decomposed search space (optuna/search_space/group_decomposed.py (4.9),
+// TPE `group=true`).
 #pragma once
 
 #include <vector>

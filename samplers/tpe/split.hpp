@@ -1,4 +1,5 @@
-// Splitting trials into "below" (good, l(x)) and "above" (bad, g(x)) — spec §4.4.1/4.4.3.
+// Splitting trials into "below" (good, l(x)) and "above" (bad, g(x)) —
+// optuna/samplers/_tpe/sampler.py _split_trials (4.9).
 #pragma once
 
 #include <vector>

@@ -1,11 +1,11 @@
-// Optuna's TPESampler (spec §2, §4), with Optuna 4.9 behaviour.
+// Optuna's TPESampler (optuna/samplers/_tpe/sampler.py), with Optuna 4.9 behaviour.
 //
 // Seeding: with a seed, trial n draws from NumpyRandom::for_trial(seed, n, salt) — one
 // generator for the TPE machinery and an independent one (salt 0, the same stream
 // RandomSampler(seed) gives trial n) for startup and fall-back random draws. A seeded
 // study therefore repeats exactly, and a daemon restart never replays numbers. Within one
-// ask the numbers are drawn in Optuna 4.x's order (§4.6), but Optuna uses one stream for
-// the whole study, so hpod's trajectories are not Optuna's: the per-component vectors
+// ask the numbers are drawn in Optuna 4.x's order (parzen_estimator.py), but Optuna uses one
+// stream for the whole study, so hpod's trajectories are not Optuna's: the per-component vectors
 // (estimator, numerics, split) are the compatibility contract, not end-to-end runs.
 #pragma once
 

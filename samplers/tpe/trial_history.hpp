@@ -1,4 +1,5 @@
-// What one TPE ask needs to know about the study (spec §4.2–4.4): the COMPLETE and PRUNED
+// What one TPE ask needs to know about the study (optuna/samplers/_tpe/sampler.py (4.9)):
+// the COMPLETE and PRUNED
 // trials ("used"), their ranking, the relative search space, and the observations of
 // the parameters being sampled. Two implementations give identical answers:
 // CachedHistory folds the study incrementally over StudyView::finished_order (what the
@@ -23,7 +24,7 @@ struct Observations {
 };
 
 // The parameters an estimator covers, with the distributions being sampled now. A trial
-// contributes only if it has every one of them with a compatible distribution (§1.6).
+// contributes only if it has every one of them with a compatible distribution (hpod::compatible).
 struct ParamSet {
   std::vector<std::string> names;
   std::vector<Distribution> distributions;
@@ -41,7 +42,7 @@ class TrialHistory {
 
   // COMPLETE + PRUNED trials.
   virtual int n_used() const = 0;
-  // Single objective: numbers of the n best used trials (§4.4.1), ascending.
+  // Single objective: numbers of the n best used trials (_split_complete_trials), ascending.
   virtual std::vector<int> best(int n) const = 0;
   // Intersection of the used trials' distributions (equal in all of them).
   virtual SearchSpace intersection() const = 0;

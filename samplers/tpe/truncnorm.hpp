@@ -1,4 +1,5 @@
-// Standard-normal and truncated-normal numerics of Optuna 4.x's TPE (spec §4.7), accurate
+// Standard-normal and truncated-normal numerics of Optuna 4.x's TPE
+// (optuna/samplers/_tpe/_truncnorm.py, _erf.py (4.9)), accurate
 // in the far tails: the Parzen kernels of a converged study sit many bandwidths away from
 // the bounds, where log(Φ) must not underflow.
 //

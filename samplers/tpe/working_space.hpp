@@ -1,4 +1,5 @@
-// The space a numeric parameter's kernels live in (spec §4.5.2): log space for log
+// The space a numeric parameter's kernels live in (optuna/samplers/_tpe/parzen_estimator.py
+// (4.9)): log space for log
 // parameters, and bounds widened by half a step for discrete ones, so that a grid value
 // owns the interval [x − q/2, x + q/2].
 #pragma once

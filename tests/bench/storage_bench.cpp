@@ -118,10 +118,9 @@ int main(int argc, char** argv) {
       die_if(s->transaction([&] {
         for (int k = base; k < std::min(load_trials, base + per_tx); ++k) {
           FrozenTrial t = trial_with_params(params);
-          auto tid = s->create_trial(sid, t);
-          if (!tid.ok()) return tid.status();
-          for (int st = 0; st < steps; ++st) HPOD_RETURN_IF_ERROR(s->add_intermediate_value(*tid, st, 1.0 / (st + 1) + k));
-          HPOD_RETURN_IF_ERROR(s->finish_trial(*tid, TrialState::kComplete, {static_cast<double>(k)}, std::chrono::system_clock::now()));
+          HPOD_ASSIGN_OR_RETURN(auto tid, s->create_trial(sid, t));
+          for (int st = 0; st < steps; ++st) HPOD_RETURN_IF_ERROR(s->add_intermediate_value(tid, st, 1.0 / (st + 1) + k));
+          HPOD_RETURN_IF_ERROR(s->finish_trial(tid, TrialState::kComplete, {static_cast<double>(k)}, std::chrono::system_clock::now()));
         }
         return Status::OK();
       }));

@@ -138,8 +138,7 @@ int main(int argc, char** argv) {
         t.system_attrs["node"] = "\"node" + std::to_string(i % 4) + "\"";
         t.system_attrs["gpus"] = "\"" + std::to_string(i % 2) + "\"";
       }
-      auto tid = s.create_trial(*sid, t);
-      if (!tid.ok()) return tid.status();
+      HPOD_RETURN_IF_ERROR(s.create_trial(*sid, t).status());
     }
     return Status::OK();
   });

@@ -155,11 +155,10 @@ int main(int argc, char** argv) {
         created.values.clear();
         created.intermediate_values = {};
         created.datetime_complete.reset();
-        auto tid = s.create_trial(*sid, created);
-        if (!tid.ok()) return tid.status();
-        for (auto& [step, v] : full.intermediate_values) HPOD_RETURN_IF_ERROR(s.add_intermediate_value(*tid, step, v));
+        HPOD_ASSIGN_OR_RETURN(auto tid, s.create_trial(*sid, created));
+        for (auto& [step, v] : full.intermediate_values) HPOD_RETURN_IF_ERROR(s.add_intermediate_value(tid, step, v));
         if (is_finished(full.state))
-          HPOD_RETURN_IF_ERROR(s.finish_trial(*tid, full.state, full.values, *full.datetime_complete));
+          HPOD_RETURN_IF_ERROR(s.finish_trial(tid, full.state, full.values, *full.datetime_complete));
       }
       return Status::OK();
     });
@@ -181,10 +180,9 @@ int main(int argc, char** argv) {
         NumpyRandom rng(static_cast<std::uint32_t>(5000 + i));
         for (auto& [name, d] : space) t.params[name] = TrialParam{sample_random_internal(d, rng), d};
         t.datetime_start = std::chrono::system_clock::now();
-        auto tid = s.create_trial(loaded->id, t);
-        if (!tid.ok()) return tid.status();
-        HPOD_RETURN_IF_ERROR(s.add_intermediate_value(*tid, 0, 100.0 + i));
-        HPOD_RETURN_IF_ERROR(s.finish_trial(*tid, TrialState::kComplete, {100.0 + i}, std::chrono::system_clock::now()));
+        HPOD_ASSIGN_OR_RETURN(auto tid, s.create_trial(loaded->id, t));
+        HPOD_RETURN_IF_ERROR(s.add_intermediate_value(tid, 0, 100.0 + i));
+        HPOD_RETURN_IF_ERROR(s.finish_trial(tid, TrialState::kComplete, {100.0 + i}, std::chrono::system_clock::now()));
       }
       return Status::OK();
     });

@@ -29,7 +29,8 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 warnings.filterwarnings("ignore")
 
 TOOL = None
-# Optuna 3.2 moved the schema head from v3.0.0.d to v3.2.0.a (spec §8.2).
+# Optuna 3.2 moved the schema head from v3.0.0.d to v3.2.0.a
+# (docs/architecture.md "Files hpod writes").
 OPTUNA_HEAD = "v3.2.0.a" if tuple(int(x) for x in optuna.__version__.split(".")[:2]) >= (3, 2) else "v3.0.0.d"
 
 
@@ -77,7 +78,8 @@ class HpodWritesOptunaReads(unittest.TestCase):
             if schema == OPTUNA_HEAD:
                 study = optuna.load_study(study_name="fixture", storage=url)
             elif schema == "v3.0.0.d":
-                # Optuna >= 3.2 refuses the 3.1 revision until the file is upgraded (spec §8.3).
+                # Optuna >= 3.2 refuses the 3.1 revision until the file is upgraded
+                # (optuna/storages/_rdb/storage.py).
                 with self.assertRaisesRegex(RuntimeError, "optuna storage upgrade"):
                     optuna.load_study(study_name="fixture", storage=url)
                 optuna.storages.RDBStorage(url, skip_compatibility_check=True).upgrade()
@@ -86,7 +88,7 @@ class HpodWritesOptunaReads(unittest.TestCase):
                 self.assertEqual(len(run_tool("dump", db, "fixture")["trials"]), len(wrote["trials"]))
             else:
                 # Optuna 3.1 predates revision v3.2.0.a: it reads such files only without
-                # its version check (spec §8.3).
+                # its version check (optuna/storages/_rdb/storage.py).
                 with self.assertRaisesRegex(RuntimeError, "updating optuna"):
                     optuna.load_study(study_name="fixture", storage=url)
                 storage = optuna.storages.RDBStorage(url, skip_compatibility_check=True)

@@ -1,5 +1,5 @@
-// HyperbandPruner: bracket layout and ids against Optuna (spec §6.4), lazy "auto"
-// initialization, per-bracket Successive Halving, the sampler filter.
+// HyperbandPruner: bracket layout and ids against Optuna (optuna/pruners/_hyperband.py), lazy
+// "auto" initialization, per-bracket Successive Halving, the sampler filter.
 #include <random>
 #include <set>
 

@@ -1,4 +1,4 @@
-// PercentilePruner / MedianPruner against Optuna's decision tables (spec §6.1, §6.2).
+// PercentilePruner / MedianPruner against Optuna's decision tables (optuna/pruners/_percentile.py).
 #include <cmath>
 #include <random>
 

@@ -1,6 +1,6 @@
-// Successive Halving by a full scan of the study (spec §6.3 as written), the reference
-// the indexed pruners are compared with. `same_set(t)` restricts the competitors
-// (Hyperband's bracket).
+// Successive Halving by a full scan of the study (optuna/pruners/_successive_halving.py as
+// written), the reference the indexed pruners are compared with. `same_set(t)` restricts the
+// competitors (Hyperband's bracket).
 #pragma once
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// SuccessiveHalvingPruner against Optuna's runs (spec §6.3).
+// SuccessiveHalvingPruner against Optuna's runs (optuna/pruners/_successive_halving.py).
 #include <random>
 
 #include "pruner_sh_reference.hpp"

@@ -1,5 +1,5 @@
 // ThresholdPruner, PatientPruner, WilcoxonPruner and NopPruner against Optuna's tables
-// (spec §6.5–6.8).
+// (optuna/pruners/_threshold.py, _patient.py, _wilcoxon.py, _nop.py).
 #include <random>
 
 #include "pruner_test_util.hpp"

@@ -1,5 +1,5 @@
 // Parsing of what Slurm 22.05's clients print (the lines below are copied from real
-// output, see the README's Slurm section) and the job state mapping of DESIGN.md.
+// output, see the README's Slurm section) and the job state mapping of the README's Slurm table.
 #include <doctest/doctest.h>
 
 #include "daemon/executors/slurm_parse.hpp"
@@ -139,7 +139,7 @@ TEST_CASE("array-style ids match raw ids, task ids and pending ranges") {
   CHECK_FALSE(slurm_id_matches(listed, "50_11"));
 }
 
-TEST_CASE("Slurm states map onto job phases as DESIGN.md says") {
+TEST_CASE("Slurm states map onto job phases as the README says") {
   for (const char* s : {"PENDING", "CONFIGURING"}) {
     CAPTURE(s);
     CHECK(map_slurm_state(s).phase == JobPhase::kPending);
