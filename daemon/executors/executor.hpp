@@ -1,10 +1,12 @@
 // Executors run trials: local child processes or Slurm jobs, behind one interface so the
 // orchestrator neither knows nor cares which (and tests can use a fake).
 //
-// Every call may block (sbatch, squeue, fork) and is made from one of the orchestrator's
-// worker threads, never from the HTTP thread: polls, launches and stops each have their
-// own, so an executor must accept calls from several threads at once. One executor object
-// serves every study, so a Slurm poll cycle is one squeue call for all of hpod's jobs.
+// Threads: launch, poll, terminate, kill and find_unrecorded may block (sbatch, squeue,
+// fork) and are made from the orchestrator's worker threads (polls, launches and stops each
+// have their own), so an executor must accept calls from several threads at once. kind,
+// can_launch, launch_lanes and command_ended are called on the owner thread (the one that
+// answers HTTP) and must not block. One executor object serves every study, so a Slurm
+// poll cycle is one squeue call for all of hpod's jobs.
 #pragma once
 
 #include <chrono>

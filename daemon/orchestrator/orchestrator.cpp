@@ -60,6 +60,7 @@ Orchestrator::Orchestrator(StudyService& service, std::map<std::string, Executor
   for (auto& [kind, e] : executors_) {
     if (!e || lanes_.count(e)) continue;
     Lanes& l = lanes_[e];
+    if (opt_.executor_calls_inline) continue;
     l.poll = std::make_unique<WorkerPool>(1);
     l.stop = std::make_unique<WorkerPool>(1);
     for (int i = 0; i < std::max(1, e->launch_lanes()); ++i) l.launch.push_back(std::make_unique<WorkerPool>(1));
@@ -71,8 +72,8 @@ Orchestrator::~Orchestrator() { shutdown(); }
 void Orchestrator::shutdown() {
   *alive_ = false;
   for (auto& [_, l] : lanes_) {
-    l.poll->stop();
-    l.stop->stop();
+    if (l.poll) l.poll->stop();
+    if (l.stop) l.stop->stop();
     for (auto& w : l.launch) w->stop();
   }
 }
@@ -85,9 +86,15 @@ Executor* Orchestrator::executor_for(const StudyRuntime& s) {
   return it == executors_.end() ? nullptr : it->second;
 }
 
-WorkerPool& Orchestrator::launcher_for(Executor* e) {
+WorkerPool* Orchestrator::launcher_for(Executor* e) {
   Lanes& l = lanes(e);
-  return *l.launch[l.next_launch++ % l.launch.size()];
+  if (l.launch.empty()) return nullptr;
+  return l.launch[l.next_launch++ % l.launch.size()].get();
+}
+
+void Orchestrator::run_on(WorkerPool* pool, std::function<void()> call) {
+  if (pool) pool->run(std::move(call));
+  else call();
 }
 
 std::string Orchestrator::run_dir(const StudyRuntime& s, int number) const {
@@ -114,7 +121,7 @@ LaunchSpec Orchestrator::launch_spec(StudyRuntime& s, int number, const std::str
 // ------------------------------------------------------------------------------ start-up
 
 void Orchestrator::start() {
-  auto now = Clock::now();
+  auto now = steady_now();
   for (StudyRuntime* s : service_.studies()) {
     if (!runs(*s)) continue;
     Executor* e = executor_for(*s);
@@ -146,7 +153,7 @@ void Orchestrator::start() {
         f.job = job;
         f.trial_done = true;
         f.seen_running = true;
-        f.terminate_at = now + saturating_seconds<Clock::duration>(s->spec->trial->prune_grace_s);
+        f.terminate_at = now + saturating_seconds<Steady::duration>(s->spec->trial->prune_grace_s);
         show_stop(flights_[t->id] = std::move(f));
       }
     }
@@ -157,7 +164,7 @@ void Orchestrator::start() {
 // ------------------------------------------------------------------------------ the loop
 
 void Orchestrator::tick() {
-  auto now = Clock::now();
+  auto now = steady_now();
   for (StudyRuntime* s : service_.studies())
     if (runs(*s)) fill_slots(*s);
   std::vector<std::int64_t> ids;
@@ -175,7 +182,7 @@ void Orchestrator::tick() {
         flights_.erase(it);
         continue;
       }
-      if (f.retry_launch_at != Clock::time_point{} && now >= f.retry_launch_at) {
+      if (f.retry_launch_at != Steady::time_point{} && now >= f.retry_launch_at) {
         f.retry_launch_at = {};
         if (f.token.empty()) recover_or_launch(s, f.number);
         else launch(s, f.number, f.token);
@@ -208,7 +215,7 @@ void Orchestrator::local_child_exited() {
 void Orchestrator::fill_slots(StudyRuntime& s) {
   if (!runs(s) || s.control != StudyControl::kRunning) return;
   auto& st = studies_[s.id];
-  if (Clock::now() < st.backoff_until) return;
+  if (steady_now() < st.backoff_until) return;
   Executor* e = executor_for(s);
   if (!e) {
     s.last_error = "no executor of kind " + std::string(s.spec->executor.type == ExecutorSpec::Type::kSlurm ? "slurm" : "local") +
@@ -219,7 +226,7 @@ void Orchestrator::fill_slots(StudyRuntime& s) {
   int running = s.running_count() + st.pending_starts;
   LaunchSpec probe;
   probe.executor = s.spec->executor;
-  auto now = std::chrono::system_clock::now();
+  auto now = opt_.clock->system();
   while (running < s.spec->budget.max_parallel && !s.budget_exhausted(now)) {
     // Trials waiting for a free GPU slot already hold their places.
     if (!e->can_launch(probe)) break;
@@ -235,7 +242,7 @@ void Orchestrator::start_trial(StudyRuntime& s) {
     if (!r.ok()) {
       sp->last_error = "planning a trial: " + r.status().message();
       warn(sp->name() + ": " + sp->last_error);
-      studies_[sp->id].backoff_until = Clock::now() + std::chrono::seconds(5);
+      studies_[sp->id].backoff_until = steady_now() + std::chrono::seconds(5);
       return;
     }
     launch(*sp, r->number, r->token);
@@ -265,7 +272,7 @@ void Orchestrator::plan_ahead(StudyRuntime& s) {
   auto& st = studies_[s.id];
   st.planning_scheduled = false;
   if (!runs(s) || s.control != StudyControl::kRunning || !s.waiting.empty()) return;
-  if (s.budget_exhausted(std::chrono::system_clock::now())) return;
+  if (s.budget_exhausted(opt_.clock->system())) return;
   int number = static_cast<int>(s.study.size()) + s.numbers_reserved;
   if (st.ahead && st.ahead->first == number) return;
   FrozenTrial next;
@@ -291,7 +298,7 @@ void Orchestrator::launch(StudyRuntime& s, int number, std::string token) {
     flights_.erase(t->id);
     return;
   }
-  auto now = Clock::now();
+  auto now = steady_now();
   if (s.control == StudyControl::kPaused) {  // e.g. paused after refused launches: wait for resume
     f.retry_launch_at = now + std::chrono::seconds(1);
     return;
@@ -314,7 +321,7 @@ void Orchestrator::launch(StudyRuntime& s, int number, std::string token) {
   }
   f.launching = true;
   std::int64_t id = t->id;
-  launcher_for(e).run([this, e, spec = std::move(spec), id, alive = alive_] {
+  run_on(launcher_for(e), [this, e, spec = std::move(spec), id, alive = alive_] {
     auto r = e->launch(spec);
     opt_.post([this, id, r = std::move(r), alive] {
       if (*alive) on_launched(id, r);
@@ -330,7 +337,7 @@ void Orchestrator::on_launched(std::int64_t id, Result<JobRef> r) {
       for (auto& [e, l] : lanes_) {
         if (e->kind() != r->kind) continue;
         JobRef job = *r;
-        l.stop->run([this, e = e, job, alive = alive_] {
+        run_on(l.stop.get(), [this, e = e, job, alive = alive_] {
           Status st = e->kill(job);
           if (!st.ok())
             opt_.post([this, st, job, alive] {
@@ -345,7 +352,7 @@ void Orchestrator::on_launched(std::int64_t id, Result<JobRef> r) {
   f.launching = false;
   StudyRuntime& s = *f.study;
   auto& st = studies_[s.id];
-  auto now = Clock::now();
+  auto now = steady_now();
   if (!r.ok()) {
     if (r.status().code() == Status::Code::kUnavailable) {
       // No slot, or the Slurm controller does not answer: try again shortly.
@@ -389,7 +396,7 @@ void Orchestrator::on_launched(std::int64_t id, Result<JobRef> r) {
   st.last_refusal.clear();
   if (s.last_error.rfind("launch", 0) == 0) s.last_error.clear();
   stats_.launched++;
-  if (st.freed_at != Clock::time_point{}) {
+  if (st.freed_at != Steady::time_point{}) {
     stats_.relaunch_seconds_total += std::chrono::duration<double>(now - st.freed_at).count();
     stats_.relaunches++;
     st.freed_at = {};
@@ -403,7 +410,7 @@ void Orchestrator::adopt(Flight& f, const JobRef& job, bool launched_now) {
   std::int64_t id = t->id;
   f.job = job;
   f.launching = false;
-  mark_trial_started(s.trials[static_cast<std::size_t>(f.number)], Clock::now());
+  mark_trial_started(s.trials[static_cast<std::size_t>(f.number)], steady_now());
   service_.set_trial_meta(s, f.number, "job", job_meta(job, opt_.public_url), [this, alive = alive_](const Status& st2) {
     if (*alive && !st2.ok()) warn("storing a job reference: " + st2.message());
   });
@@ -442,7 +449,7 @@ void Orchestrator::recover_or_launch(StudyRuntime& s, int number) {
   f.token.clear();
   f.launching = true;
   std::int64_t id = t->id;
-  launcher_for(e).run([this, e, spec = launch_spec(s, number, ""), id, alive = alive_] {
+  run_on(launcher_for(e), [this, e, spec = launch_spec(s, number, ""), id, alive = alive_] {
     auto found = e->find_unrecorded(spec);
     opt_.post([this, id, found = std::move(found), alive]() mutable {
       if (*alive) on_recovered(id, std::move(found));
@@ -463,7 +470,7 @@ void Orchestrator::on_recovered(std::int64_t id, Result<std::optional<JobRef>> f
     s.last_error = "launch delayed: " + found.status().message();
     warn(which + ": cannot tell whether its job was submitted before hpod stopped: " + found.status().message() +
          " (will ask again)");
-    f.retry_launch_at = Clock::now() + std::chrono::seconds(5);
+    f.retry_launch_at = steady_now() + std::chrono::seconds(5);
     return;
   }
   if (*found) {
@@ -489,17 +496,17 @@ void Orchestrator::poll(const std::string& kind) {
   std::vector<JobRef> refs;
   for (auto& [_, f] : flights_)
     if (f.job && f.job->kind == kind) refs.push_back(*f.job);
-  auto now = Clock::now();
+  auto now = steady_now();
   double interval = kind == "local" ? opt_.local_poll_interval_s : opt_.poll_interval_s;
   next_poll_[kind] = now + std::chrono::milliseconds(static_cast<long>(interval * 1000));
   if (kind == "local") local_poll_requested_ = false;
   if (refs.empty()) return;
   poll_in_progress_[kind] = true;
   stats_.polls++;
-  lanes(e).poll->run([this, e, kind, refs = std::move(refs), alive = alive_] {
-    auto t0 = Clock::now();
+  run_on(lanes(e).poll.get(), [this, e, kind, refs = std::move(refs), alive = alive_] {
+    auto t0 = steady_now();
     auto statuses = e->poll(refs);
-    double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    double secs = std::chrono::duration<double>(steady_now() - t0).count();
     opt_.post([this, kind, statuses = std::move(statuses), secs, alive]() mutable {
       if (*alive) on_polled(kind, std::move(statuses), secs);
     });
@@ -509,7 +516,7 @@ void Orchestrator::poll(const std::string& kind) {
 void Orchestrator::on_polled(const std::string& kind, std::map<std::string, JobStatus> statuses, double seconds) {
   poll_in_progress_[kind] = false;
   stats_.last_poll_seconds = seconds;
-  auto now = Clock::now();
+  auto now = steady_now();
   std::vector<std::int64_t> ids;
   for (auto& [id, f] : flights_)
     if (f.job && f.job->kind == kind) ids.push_back(id);
@@ -565,7 +572,7 @@ void Orchestrator::job_ended(Flight& f, const JobStatus& st) {
   service_.set_trial_meta(s, number, "job_ended", "1", [](const Status&) {});
   s.pending_stops.erase(number);
   flights_.erase(id);
-  studies_[s.id].freed_at = Clock::now();
+  studies_[s.id].freed_at = steady_now();
   fill_slots(s);
 }
 
@@ -605,12 +612,12 @@ void Orchestrator::retry_trial(StudyRuntime& s, int number, int attempt) {
 
 void Orchestrator::stop_job(Flight& f, double grace_s) {
   f.trial_done = true;
-  auto at = Clock::now() + saturating_seconds<Clock::duration>(grace_s);
+  auto at = steady_now() + saturating_seconds<Steady::duration>(grace_s);
   if (at < f.terminate_at) f.terminate_at = at;
   show_stop(f);
 }
 
-void Orchestrator::advance_stop(Flight& f, Clock::time_point now) {
+void Orchestrator::advance_stop(Flight& f, Steady::time_point now) {
   if (f.stop_call_in_flight || f.left_to_end || now < f.stop_retry_at) return;
   // SIGKILL is sent again (kill_at moves on) for as long as the job is not seen ended.
   const bool kill = f.term_sent && now >= f.kill_at;
@@ -629,7 +636,7 @@ void Orchestrator::advance_stop(Flight& f, Clock::time_point now) {
   f.stop_call_in_flight = true;
   JobRef job = *f.job;
   std::int64_t id = f.study->trial(f.number)->id;
-  lanes(e).stop->run([this, e, job, id, kill, alive = alive_] {
+  run_on(lanes(e).stop.get(), [this, e, job, id, kill, alive = alive_] {
     Status st = kill ? e->kill(job) : e->terminate(job);
     opt_.post([this, id, kill, st, alive] {
       if (*alive) on_stop_call(id, kill, st);
@@ -642,7 +649,7 @@ void Orchestrator::on_stop_call(std::int64_t id, bool kill, Status st) {
   if (it == flights_.end()) return;  // the job was seen ended meanwhile
   Flight& f = it->second;
   f.stop_call_in_flight = false;
-  auto now = Clock::now();
+  auto now = steady_now();
   const std::string what = std::string(kill ? "kill" : "SIGTERM") + " of " + f.job->kind + " job " + f.job->id +
                            " (" + f.study->name() + " trial " + std::to_string(f.number) + ")";
   if (!st.ok()) {
@@ -659,7 +666,7 @@ void Orchestrator::on_stop_call(std::int64_t id, bool kill, Status st) {
   f.stop_failures = 0;
   f.stop_error.clear();
   auto after_term = std::chrono::duration_cast<std::chrono::milliseconds>(
-      saturating_seconds<Clock::duration>(opt_.kill_after_term_s));
+      saturating_seconds<Steady::duration>(opt_.kill_after_term_s));
   if (!kill) {
     // Measured from the SIGTERM that was delivered, after an outage too.
     f.term_sent = true;
@@ -675,7 +682,7 @@ void Orchestrator::on_stop_call(std::int64_t id, bool kill, Status st) {
 
 void Orchestrator::show_stop(const Flight& f) {
   if (!f.trial_done || !f.job) return;
-  auto now = Clock::now();
+  auto now = steady_now();
   auto [it, added] = f.study->pending_stops.try_emplace(f.number);
   PendingStop& p = it->second;
   if (added) p.since = now;
@@ -712,7 +719,7 @@ void Orchestrator::on_control_changed(StudyRuntime& s) {
     st.consecutive_failures = 0;
     st.identical_refusals = 0;
     for (auto& [id, f] : flights_)
-      if (f.study == &s && !f.job && !f.launching && f.retry_launch_at != Clock::time_point{}) f.retry_launch_at = Clock::now();
+      if (f.study == &s && !f.job && !f.launching && f.retry_launch_at != Steady::time_point{}) f.retry_launch_at = steady_now();
     fill_slots(s);
   }
 }
@@ -721,7 +728,7 @@ void Orchestrator::on_trial_finished(StudyRuntime& s, int number) {
   const FrozenTrial* t = s.trial(number);
   auto it = flights_.find(t->id);
   if (it != flights_.end()) stop_job(it->second, s.spec && s.spec->trial ? s.spec->trial->prune_grace_s : 0);
-  studies_[s.id].freed_at = Clock::now();
+  studies_[s.id].freed_at = steady_now();
   fill_slots(s);
 }
 
@@ -729,7 +736,7 @@ void Orchestrator::on_trial_killed(StudyRuntime& s, int number) {
   const FrozenTrial* t = s.trial(number);
   auto it = flights_.find(t->id);
   if (it != flights_.end()) stop_job(it->second, 0);
-  studies_[s.id].freed_at = Clock::now();
+  studies_[s.id].freed_at = steady_now();
   fill_slots(s);
 }
 

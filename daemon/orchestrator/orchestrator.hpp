@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/clock.hpp"
 #include "daemon/executors/executor.hpp"
 #include "daemon/worker_pool.hpp"
 #include "daemon/service/study_service.hpp"
@@ -33,6 +34,10 @@ struct OrchestratorOptions {
   int pause_after_refusals = 5;
   // Runs a function on the owner thread.
   std::function<void(std::function<void()>)> post;
+  const Clock* clock = &real_clock();
+  // Executor calls run on this thread at once instead of on the worker pools (their
+  // results still come back through `post`): tests make the orchestrator deterministic.
+  bool executor_calls_inline = false;
   // Logging hooks (the daemon's logger); may be empty.
   std::function<void(const std::string&)> info, warn;
 };
@@ -72,7 +77,7 @@ class Orchestrator final : public StudyObserver {
   void on_trial_killed(StudyRuntime& s, int number) override;
 
  private:
-  using Clock = std::chrono::steady_clock;
+  using Steady = std::chrono::steady_clock;
   struct Flight {
     StudyRuntime* study = nullptr;
     int number = -1;
@@ -84,26 +89,26 @@ class Orchestrator final : public StudyObserver {
     // Stopping the job (trial_done): SIGTERM at terminate_at, SIGKILL kill_after_term_s after
     // a SIGTERM the executor took. A stop is a promise: failed calls are retried, and the
     // flight stays until the job is seen ended.
-    Clock::time_point terminate_at = Clock::time_point::max();
+    Steady::time_point terminate_at = Steady::time_point::max();
     bool term_sent = false, kill_sent = false;
-    Clock::time_point kill_at = Clock::time_point::max();
+    Steady::time_point kill_at = Steady::time_point::max();
     bool stop_call_in_flight = false;
-    Clock::time_point stop_retry_at{};
+    Steady::time_point stop_retry_at{};
     int stop_failures = 0;
     std::string stop_error;
     bool left_to_end = false;        // its command already ended: no signal, wait for the job's end
-    Clock::time_point retry_launch_at{};  // no free slot / controller down: try again then
+    Steady::time_point retry_launch_at{};  // no free slot / controller down: try again then
     std::string token;               // for a launch that is waiting for a slot
   };
   struct StudyState {
-    Clock::time_point backoff_until{};
+    Steady::time_point backoff_until{};
     int consecutive_failures = 0;   // rounds of refused launches in a row
     int identical_refusals = 0;     // ... with the same message
     std::string last_refusal;
     std::optional<std::pair<int, std::map<std::string, double>>> ahead;  // (trial number, params)
     bool planning_scheduled = false;
     int pending_starts = 0;         // trials asked for and not created yet (being planned)
-    Clock::time_point freed_at{};  // when the last slot freed (relaunch latency)
+    Steady::time_point freed_at{};  // when the last slot freed (relaunch latency)
   };
 
   bool runs(const StudyRuntime& s) const;
@@ -114,11 +119,14 @@ class Orchestrator final : public StudyObserver {
     unsigned next_launch = 0;
   };
   Lanes& lanes(Executor* e) { return lanes_.at(e); }
-  WorkerPool& launcher_for(Executor* e);
+  WorkerPool* launcher_for(Executor* e);
+  // Runs an executor call on `pool`, or at once without one (executor_calls_inline).
+  static void run_on(WorkerPool* pool, std::function<void()> call);
+  Steady::time_point steady_now() const { return opt_.clock->steady(); }
   void recover_or_launch(StudyRuntime& s, int number);
   void on_recovered(std::int64_t trial_id, Result<std::optional<JobRef>> found);
   void adopt(Flight& f, const JobRef& job, bool launched_now);
-  void advance_stop(Flight& f, Clock::time_point now);
+  void advance_stop(Flight& f, Steady::time_point now);
   void on_stop_call(std::int64_t trial_id, bool kill, Status st);
   void show_stop(const Flight& f);
   void fill_slots(StudyRuntime& s);
@@ -144,7 +152,7 @@ class Orchestrator final : public StudyObserver {
   OrchestratorOptions opt_;
   std::map<std::int64_t, Flight> flights_;  // by trial id
   std::map<std::int64_t, StudyState> studies_;  // by study id
-  std::map<std::string, Clock::time_point> next_poll_;
+  std::map<std::string, Steady::time_point> next_poll_;
   std::map<std::string, bool> poll_in_progress_;
   bool local_poll_requested_ = false;
   OrchestratorStats stats_;

@@ -44,7 +44,7 @@ Result<std::unique_ptr<StudyRuntime>> StudyService::build_runtime(std::int64_t i
   rt->meta = stored.hpod_meta;
   for (auto& [k, v] : stored.user_attrs) rt->user_attrs[k] = v;
   for (auto& [k, v] : stored.system_attrs) rt->system_attrs[k] = v;
-  rt->started = SysClock::now();
+  rt->started = options_.clock->system();
   if (auto it = rt->meta.find("started_unix"); it != rt->meta.end())
     rt->started = SysClock::time_point(std::chrono::seconds(std::stoll(it->second)));
   if (auto it = rt->meta.find("state"); it != rt->meta.end())
@@ -68,7 +68,7 @@ Result<std::unique_ptr<StudyRuntime>> StudyService::build_runtime(std::int64_t i
   for (auto& t : stored.trials) {
     int number = t.number;
     TrialRuntime tr;
-    tr.last_seen = std::chrono::steady_clock::now();
+    tr.last_seen = options_.clock->steady();
     if (auto m = stored.trial_meta.find(number); m != stored.trial_meta.end()) {
       tr.meta = m->second;
       if (auto tok = tr.meta.find("token_sha256"); tok != tr.meta.end()) tr.token_sha256 = tok->second;
@@ -138,7 +138,7 @@ void StudyService::submit_study(StudySpec spec, std::function<void(Result<StudyR
 
   pending_names_[spec.name] = true;
   auto id = std::make_shared<std::int64_t>(-1);
-  auto started = SysClock::now();
+  auto started = options_.clock->system();
   auto shared_spec = std::make_shared<StudySpec>(std::move(spec));
   auto shared_sampler = std::make_shared<std::unique_ptr<Sampler>>(std::move(sampler).value());
   auto shared_pruner = std::make_shared<std::unique_ptr<Pruner>>(std::move(pruner).value());
@@ -237,10 +237,10 @@ void StudyService::plan(StudyRuntime& s, FrozenTrial trial, Callback<std::map<st
     if (!st.ok()) return done(st);
     done(std::move(params));
   };
-  auto work = [snapshot, sampler = s.sampler.get(), space = s.spec->search_space, trial]() {
-    auto t0 = std::chrono::steady_clock::now();
+  auto work = [snapshot, sampler = s.sampler.get(), space = s.spec->search_space, trial, clock = options_.clock]() {
+    auto t0 = clock->steady();
     auto params = sampler->sample(*snapshot, trial, space);
-    return std::make_pair(std::move(params), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return std::make_pair(std::move(params), std::chrono::duration<double>(clock->steady() - t0).count());
   };
   if (!options_.sampler_pool || !options_.post) {
     auto [params, secs] = work();
@@ -269,7 +269,7 @@ AskResult StudyService::start_trial(StudyRuntime& s, int number, std::map<std::s
   for (auto& [name, p] : t->params) r.params[name] = to_external(p.distribution, p.internal);
   TrialRuntime& tr = s.trials[static_cast<std::size_t>(number)];
   tr.token_sha256 = auth::sha256_hex(r.token);
-  tr.last_seen = std::chrono::steady_clock::now();
+  tr.last_seen = options_.clock->steady();
   meta["token_sha256"] = tr.token_sha256;
   for (auto& [k, v] : meta) tr.meta[k] = v;
   token_index_[tr.token_sha256] = t->id;
@@ -278,7 +278,7 @@ AskResult StudyService::start_trial(StudyRuntime& s, int number, std::map<std::s
 }
 
 void StudyService::ask(StudyRuntime& s, Callback<AskResult> done) {
-  if (auto why = s.why_no_new_trials(SysClock::now())) return done(Status::FailedPrecondition(*why));
+  if (auto why = s.why_no_new_trials(options_.clock->system())) return done(Status::FailedPrecondition(*why));
   if (s.control == StudyControl::kPaused) return done(Status::FailedPrecondition("the study is paused"));
 
   FrozenTrial planned;
@@ -295,7 +295,7 @@ void StudyService::ask(StudyRuntime& s, Callback<AskResult> done) {
   plan(s, planned, [this, sp = &s, planned, queued, done](Result<std::map<std::string, double>> params) mutable {
     StudyRuntime& s = *sp;
     if (queued < 0) s.numbers_reserved--;
-    auto now = SysClock::now();
+    auto now = options_.clock->system();
     std::optional<std::string> why;
     Status refused = params.ok() ? writable() : params.status();
     if (!params.ok()) why = params.status().message();
@@ -395,7 +395,7 @@ void StudyService::create_trial_with_params(StudyRuntime& s, const std::map<std:
   FrozenTrial t;
   t.id = next_trial_id_++;
   t.state = TrialState::kRunning;
-  t.datetime_start = SysClock::now();
+  t.datetime_start = options_.clock->system();
   for (auto& [name, p] : params) t.params[name] = p;
   int number = s.study.add_trial(std::move(t)).number;
   s.trials.emplace_back();
@@ -427,7 +427,7 @@ void StudyService::report(std::int64_t trial_id, std::int64_t step, double value
                                  ": reports are accepted only while it runs"));
   FrozenTrial* t = s->study.mutable_trial(ct->number);
   TrialRuntime& tr = s->trials[static_cast<std::size_t>(t->number)];
-  tr.last_seen = tr.last_report = std::chrono::steady_clock::now();
+  tr.last_seen = tr.last_report = options_.clock->steady();
   if (auto existing = t->intermediate_values.at(step)) {
     // A client retrying a report it got no answer for gets the same answer, once the
     // original write committed; a different value for a reported step is a mistake worth
@@ -446,7 +446,7 @@ void StudyService::report(std::int64_t trial_id, std::int64_t step, double value
   PruneDecision d;
   if (s->pruner) d = s->pruner->should_prune(s->study, *t);
   for (auto& [k, v] : d.system_attrs) t->system_attrs[k] = v;
-  auto now = SysClock::now();
+  auto now = options_.clock->system();
   std::vector<double> values;
   if (d.prune) {
     t->system_attrs["pruned_at_step"] = std::to_string(step);
@@ -574,7 +574,7 @@ void StudyService::heartbeat(std::int64_t trial_id, StatusCallback done) {
   if (t->state != TrialState::kRunning)
     return done(Status::Conflict("trial " + std::to_string(trial_id) + " is " + trial_state_name(t->state)));
   TrialRuntime& tr = s->trials[static_cast<std::size_t>(t->number)];
-  tr.last_seen = std::chrono::steady_clock::now();
+  tr.last_seen = options_.clock->steady();
   if (tr.meta.count(kHeartbeatsMeta)) return done(Status::OK());
   // From now on the trial is held to heartbeat_timeout_s, also after a restart: the first
   // heartbeat is answered once that is stored.
@@ -594,7 +594,7 @@ void StudyService::finish_internal(StudyRuntime& s, int number, TrialState state
   if (!t || t->state != TrialState::kRunning) {
     return done(Status::Conflict("trial " + std::to_string(number) + " of " + s.name() + " is not running"));
   }
-  auto now = SysClock::now();
+  auto now = options_.clock->system();
   for (auto& [k, v] : system_attrs) t->system_attrs[k] = v;
   for (auto& [k, v] : user_attrs) t->user_attrs[k] = v;
   s.study.finish(number, state, std::move(values), now);

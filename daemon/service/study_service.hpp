@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/clock.hpp"
 #include "daemon/events/event_hub.hpp"
 #include "daemon/service/study_runtime.hpp"
 #include "daemon/storage/storage_writer.hpp"
@@ -79,6 +80,7 @@ struct ServiceOptions {
   std::function<void(std::function<void()>)> post;
   // Log hooks (the daemon's logger); may be empty.
   std::function<void(const std::string&)> warn, error;
+  const Clock* clock = &real_clock();
 };
 
 class StudyService {
