@@ -84,7 +84,7 @@ StudiesDir::~StudiesDir() { alive_->store(false); }
 void StudiesDir::scan() {
   if (!post_) return deliver(read_changed());
   if (scanning_.exchange(true)) return;
-  worker_.submit([this, alive = alive_] {
+  worker_.run([this, alive = alive_] {
     std::vector<Found> found;
     try {
       found = read_changed();

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/service/background_worker.hpp"
+#include "daemon/worker_pool.hpp"
 #include "hpod/study.hpp"
 
 namespace hpod {
@@ -51,7 +51,7 @@ class StudiesDir {
   std::map<std::string, std::filesystem::file_time_type> seen_;  // the reading thread's
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
   std::atomic<bool> scanning_{false};
-  BackgroundWorker worker_;  // last: joined before the rest goes
+  WorkerPool worker_{1};  // last: joined before the rest goes
 };
 
 }  // namespace hpod
