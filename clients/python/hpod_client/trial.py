@@ -7,7 +7,7 @@ import threading
 import weakref
 
 from . import _heartbeat
-from ._connection import DEFAULT_RETRY_FOR_S, Connection, HpodError, encode_value
+from ._connection import DEFAULT_RETRY_FOR_S, Connection, HpodError, HpodUnreachable, encode_value
 from ._outbox import Message, Outbox
 
 _live_trials = weakref.WeakSet()
@@ -129,11 +129,16 @@ class Trial:
         """Ends the trial as PRUNED (its last reported value becomes its value)."""
         return self._tell("pruned")
 
-    def heartbeat(self):
-        """One heartbeat now (from_env() sends them by itself)."""
-        c = Connection(self._url, self._token, timeout=self._timeout, retries=0)
+    def heartbeat(self, retry_for_s=10.0):
+        """One heartbeat now (from_env() sends them by itself). True once hpod answered;
+        False if hpod could not be reached within `retry_for_s` seconds: a missed heartbeat
+        is not a reason to stop training (hpod may be restarting)."""
+        c = Connection(self._url, self._token, timeout=self._timeout, retry_for_s=retry_for_s)
         try:
             c.request("POST", "/api/v1/trials/%d/heartbeat" % self.id, {})
+            return True
+        except HpodUnreachable:
+            return False
         finally:
             c.close()
 

@@ -89,6 +89,17 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(self.hpod.count("report"), 2)
         self.assertEqual(self.hpod.reports[6], {0: 1.0})
 
+    def test_a_manual_heartbeat_while_hpod_is_down_returns_false_instead_of_raising(self):
+        t = self.trial(tid=8)
+        self.assertTrue(t.heartbeat())
+        self.hpod.stop()
+        t0 = time.monotonic()
+        self.assertFalse(t.heartbeat(retry_for_s=0.5))
+        self.assertLess(time.monotonic() - t0, 5.0)
+        self.hpod.start()
+        self.assertTrue(t.heartbeat())
+        self.assertEqual(self.hpod.heartbeats.get(8), 2)
+
     def test_reports_during_a_downtime_return_at_once_and_arrive_in_order(self):
         t = self.trial(tid=7, heartbeat_timeout_s=0.5)
         self.assertFalse(t.report(0, 1.0))
