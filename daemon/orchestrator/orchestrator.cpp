@@ -433,7 +433,7 @@ void Orchestrator::adopt(Flight& f, const JobRef& job, bool launched_now) {
   }
   // Found after a restart: it may have run for a while; the heartbeat clock starts now.
   if (!launched_now) f.seen_running = true;
-  service_.set_trial_system_attrs(s, f.number, attrs, [](const Status&) {});
+  service_.set_trial_system_attrs(s, f.number, attrs, log_failure(s.name() + " trial " + std::to_string(f.number) + ": storing its job attributes"));
   if (t->state != TrialState::kRunning) stop_job(f, 0);  // stopped or killed while launching
 }
 
@@ -531,7 +531,9 @@ void Orchestrator::on_polled(const std::string& kind, std::map<std::string, JobS
     if (st.phase == JobPhase::kRunning && !f.seen_running) {
       f.seen_running = true;
       mark_trial_started(s.trials[static_cast<std::size_t>(f.number)], now);
-      if (!st.attrs.empty()) service_.set_trial_system_attrs(s, f.number, st.attrs, [](const Status&) {});
+      if (!st.attrs.empty())
+        service_.set_trial_system_attrs(s, f.number, st.attrs,
+                                        log_failure(s.name() + " trial " + std::to_string(f.number) + ": storing its node and GPUs"));
       json ev{{"trial_id", id}, {"number", f.number}, {"executor", kind}, {"job_id", f.job->id}};
       for (const char* k : {"node", "gpus"}) {
         auto a = st.attrs.find(k);
@@ -558,7 +560,8 @@ void Orchestrator::job_ended(Flight& f, const JobStatus& st) {
     TrialOutcome o = settle_outcome(*t, st, *s.spec->trial);
     if (o.state == TrialState::kComplete) {
       info(s.name() + " trial " + std::to_string(number) + ": " + job + detail + " -> COMPLETE");
-      service_.finish_trial(s, number, TrialState::kComplete, o.values, attrs, [](const Status&) {});
+      service_.finish_trial(s, number, TrialState::kComplete, o.values, attrs,
+                            log_failure(s.name() + " trial " + std::to_string(number) + ": storing its COMPLETE state"));
     } else {
       warn(s.name() + " trial " + std::to_string(number) + ": " + job + detail + " -> FAIL: " + o.reason);
       std::string tail = file_tail(run_dir(s, number) + "/stderr");
@@ -567,9 +570,9 @@ void Orchestrator::job_ended(Flight& f, const JobStatus& st) {
     }
   } else {
     info(s.name() + " trial " + std::to_string(number) + " (already " + trial_state_name(t->state) + "): " + job + detail);
-    service_.set_trial_system_attrs(s, number, attrs, [](const Status&) {});
+    service_.set_trial_system_attrs(s, number, attrs, log_failure(s.name() + " trial " + std::to_string(number) + ": storing its job's end"));
   }
-  service_.set_trial_meta(s, number, "job_ended", "1", [](const Status&) {});
+  service_.set_trial_meta(s, number, "job_ended", "1", log_failure(s.name() + " trial " + std::to_string(number) + ": marking its job ended"));
   s.pending_stops.erase(number);
   flights_.erase(id);
   studies_[s.id].freed_at = steady_now();
@@ -602,9 +605,10 @@ void Orchestrator::retry_trial(StudyRuntime& s, int number, int attempt) {
     if (!*alive) return;
     if (!r.ok()) return warn("creating a retry of trial " + std::to_string(number) + ": " + r.status().message());
     int new_number = r->number;
-    service_.set_trial_meta(*sp, number, "retried_as", std::to_string(new_number), [](const Status&) {});
-    service_.set_trial_system_attrs(*sp, number, {{"retried_as", std::to_string(new_number)}}, [](const Status&) {});
-    service_.set_trial_system_attrs(*sp, new_number, {{"retry_of", std::to_string(number)}}, [](const Status&) {});
+    std::string link = sp->name() + " trial " + std::to_string(number) + ": linking it to its retry " + std::to_string(new_number);
+    service_.set_trial_meta(*sp, number, "retried_as", std::to_string(new_number), log_failure(link));
+    service_.set_trial_system_attrs(*sp, number, {{"retried_as", std::to_string(new_number)}}, log_failure(link));
+    service_.set_trial_system_attrs(*sp, new_number, {{"retry_of", std::to_string(number)}}, log_failure(link));
     info(sp->name() + ": trial " + std::to_string(number) + " re-runs as trial " + std::to_string(new_number));
     launch(*sp, new_number, r->token);
   });
@@ -738,6 +742,12 @@ void Orchestrator::on_trial_killed(StudyRuntime& s, int number) {
   if (it != flights_.end()) stop_job(it->second, 0);
   studies_[s.id].freed_at = steady_now();
   fill_slots(s);
+}
+
+StatusCallback Orchestrator::log_failure(std::string what) {
+  return [this, what = std::move(what), alive = alive_](const Status& st) {
+    if (*alive && !st.ok()) warn(what + ": " + st.message());
+  };
 }
 
 }  // namespace hpod

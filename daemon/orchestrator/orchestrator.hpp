@@ -145,6 +145,9 @@ class Orchestrator final : public StudyObserver {
   LaunchSpec launch_spec(StudyRuntime& s, int number, const std::string& token);
   void info(const std::string& m) { if (opt_.info) opt_.info(m); }
   void warn(const std::string& m) { if (opt_.warn) opt_.warn(m); }
+  // A write's completion that logs a failure with what was being stored (the service has
+  // already made a refused write a sticky error; this says which trial it concerned).
+  StatusCallback log_failure(std::string what);
 
   StudyService& service_;
   std::map<std::string, Executor*> executors_;
